@@ -1,0 +1,1 @@
+"""Composition root: config → objects → supervised tasks. The only module that wires."""

@@ -1,0 +1,1 @@
+"""The asyncio runtime: clock, supervisor, signals, systemd notification, locking."""
