@@ -9,18 +9,14 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from typing import TYPE_CHECKING, NamedTuple, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from bench import Figure
+
 MODULES: tuple[str, ...] = ()
-
-
-class Figure(NamedTuple):
-    bench: str
-    value: float
-    unit: str
 
 
 class BenchModule(Protocol):
