@@ -11,21 +11,11 @@ import heapq
 import itertools
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """Aware UTC wall-clock time, for timestamps that leave the process."""
-
-    def monotonic(self) -> float:
-        """Seconds on a clock that never goes back, for intervals and deadlines."""
-
-    async def sleep(self, seconds: float) -> None:
-        """Suspend the calling task for `seconds` of this clock's time."""
 
 
 class SystemClock:
+    """The real clocks (implements `model.clock.Clock`)."""
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
