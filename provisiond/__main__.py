@@ -1,0 +1,7 @@
+"""`python -m provisiond` is the `provisiond` command."""
+
+import sys
+
+from provisiond.cli import main
+
+sys.exit(main())
