@@ -1,0 +1,1 @@
+"""FreeRADIUS-format dictionaries shipped with provisiond (read by `radius.dictionary`)."""
