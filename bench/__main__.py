@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from bench import Figure
 
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = ("bench.policy",)
 
 
 class BenchModule(Protocol):
