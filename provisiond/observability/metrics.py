@@ -6,7 +6,13 @@ Labels carry device names and outcomes only: never usernames, account ids or add
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Info
+from typing import Final
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+
+# Seconds. The API answers from memory or one SQLite transaction: most requests take
+# milliseconds; an import of tens of thousands of accounts takes seconds.
+HTTP_LATENCY_BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
 
 class Metrics:
@@ -48,5 +54,20 @@ class Metrics:
             "provisiond_store_changes",
             "Change-feed batches applied to the in-memory state, by object kind",
             ["kind"],
+            registry=self.registry,
+        )
+        # `route` is the route template (`/api/v1/accounts/{id}`), never the path: a path
+        # carries ids, and every distinct label value is a new series.
+        self.http_requests = Counter(
+            "provisiond_http_requests",
+            "Status endpoint requests by method, route template and response status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.http_request_duration = Histogram(
+            "provisiond_http_request_duration_seconds",
+            "Status endpoint request latency by method and route template",
+            ["method", "route"],
+            buckets=HTTP_LATENCY_BUCKETS,
             registry=self.registry,
         )

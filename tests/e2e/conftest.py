@@ -1,0 +1,114 @@
+"""Helpers to run `provisiond` as a real process against a scratch state directory."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE_DATA = REPO / "config" / "example-data.json"
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    root: Path
+    config: Path
+    state_dir: Path
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("NOTIFY_SOCKET", None)
+        env.pop("PROVISIOND_CONFIG", None)
+        return env
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "provisiond", *args],
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            cwd=self.root,
+            timeout=60,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            pytest.fail(f"provisiond {' '.join(args)} exited {result.returncode}: {result.stderr}")
+        return result
+
+    def export(self, *, include_secrets: bool = False) -> dict[str, object]:
+        args = ["export", "-c", str(self.config)]
+        if include_secrets:
+            args.append("--include-secrets")
+        document: dict[str, object] = json.loads(self.cli(*args).stdout)
+        return document
+
+    async def start(self) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "provisiond",
+            "run",
+            "-c",
+            str(self.config),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            env=self.env(),
+            cwd=self.root,
+        )
+
+
+def write_config(root: Path, *, state_dir: Path) -> Path:
+    path = root / "provisiond.toml"
+    path.write_text(
+        textwrap.dedent(
+            f"""\
+            state_dir = "{state_dir}"
+
+            [status]
+            listen = "127.0.0.1:0"
+            admin_token = "e2e-admin-token"
+
+            [logging]
+            format = "json"
+            level = "info"
+
+            [[device]]
+            name = "edge-1"
+            platform = "routeros"
+            host = "127.0.0.1"
+            port = 1
+            username = "provisiond"
+            password = "e2e-router-password"
+            queues = true
+            """
+        )
+    )
+    return path
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Sandbox:
+    state_dir = tmp_path / "var"
+    return Sandbox(tmp_path, write_config(tmp_path, state_dir=state_dir), state_dir)
+
+
+async def wait_for_log(process: asyncio.subprocess.Process, needle: str) -> list[str]:
+    """Read stderr lines until one contains `needle`; returns the lines read."""
+    assert process.stderr is not None
+    lines: list[str] = []
+    async with asyncio.timeout(30):
+        while True:
+            raw = await process.stderr.readline()
+            if not raw:
+                pytest.fail(f"provisiond exited before logging {needle!r}: {''.join(lines)}")
+            lines.append(raw.decode())
+            if needle in lines[-1]:
+                return lines
