@@ -219,7 +219,9 @@ class Daemon:
         )
         self._configure_logging()
         if self.engine is not None and self.store is not None:
-            self.supervisor.start(f"reload-{self.clock.monotonic():.0f}", self._rebuild_engine)
+            self.supervisor.start(
+                f"reload-{self.clock.monotonic():.3f}", self._rebuild_engine, oneshot=True
+            )
         self.metrics.config_reload_successful.set(1)
         self.metrics.config_reloads.labels(outcome="applied").inc()
         log.info("config reloaded from %s", self.config_path)

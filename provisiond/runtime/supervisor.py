@@ -29,16 +29,20 @@ class Supervisor:
         self.stopping = asyncio.Event()
         self.failure: TaskFailedError | None = None
 
-    def start(self, name: str, factory: TaskFactory) -> None:
+    def start(self, name: str, factory: TaskFactory, *, oneshot: bool = False) -> None:
+        """Run `factory()` under guard; only a `oneshot` task may return on its own."""
         if name in self._tasks:
             raise ValueError(f"a task named {name!r} is already running")
-        self._tasks[name] = asyncio.create_task(self._guard(name, factory), name=name)
+        task = asyncio.create_task(self._guard(name, factory, oneshot=oneshot), name=name)
+        self._tasks[name] = task
+        if oneshot:
+            task.add_done_callback(lambda _: self._tasks.pop(name, None))
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self._tasks)
 
-    async def _guard(self, name: str, factory: TaskFactory) -> None:
+    async def _guard(self, name: str, factory: TaskFactory, *, oneshot: bool) -> None:
         try:
             await factory()
         except asyncio.CancelledError:
@@ -47,7 +51,7 @@ class Supervisor:
             log.exception("task %s crashed", name)
             self._fail(TaskFailedError(f"task {name} crashed: {exc}"), exc)
         else:
-            if not self.stopping.is_set():
+            if not oneshot and not self.stopping.is_set():
                 log.error("task %s ended unexpectedly", name)
                 self._fail(TaskFailedError(f"task {name} ended unexpectedly"), None)
 

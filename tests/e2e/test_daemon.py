@@ -153,3 +153,25 @@ def test_check_config_reports_file_line_key(sandbox: Sandbox, tmp_path: Path) ->
     assert any(line.startswith(f"{bad}:4: radius.auth_port: ") for line in lines), lines
     assert any(line.startswith(f"{bad}:5: radius.bogus: ") for line in lines), lines
     assert sandbox.cli("check-config", "-c", str(sandbox.config)).returncode == 0
+
+
+async def test_sighup_with_a_bad_config_keeps_the_daemon_running(sandbox: Sandbox) -> None:
+    process = await sandbox.start()
+    good = sandbox.config.read_text()
+    try:
+        await wait_for_log(process, "ready")
+        sandbox.config.write_text(good + "\n[radius]\nauth_port = -1\n")
+        process.send_signal(signal.SIGHUP)
+        await wait_for_log(process, "keeping the last known good config")
+        sandbox.config.write_text(good)
+        process.send_signal(signal.SIGHUP)
+        await wait_for_log(process, "config reloaded")
+        await asyncio.sleep(1.0)  # the engine rebuild after a reload must not end the daemon
+        assert process.returncode is None
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(10):
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

@@ -66,3 +66,32 @@ async def test_duplicate_names_are_refused() -> None:
     with pytest.raises(ValueError, match="already running"):
         supervisor.start("one", forever)
     await supervisor.stop(grace=1)
+
+
+async def test_a_oneshot_task_may_return_and_leaves_the_registry() -> None:
+    supervisor = Supervisor()
+    done = asyncio.Event()
+
+    async def once() -> None:
+        done.set()
+
+    supervisor.start("once", once, oneshot=True)
+    await done.wait()
+    await asyncio.sleep(0)
+    assert supervisor.failure is None
+    assert not supervisor.stopping.is_set()
+    assert not supervisor.names
+    await supervisor.stop(grace=1)
+
+
+async def test_a_crashing_oneshot_task_is_still_a_failure() -> None:
+    supervisor = Supervisor()
+
+    async def crash() -> None:
+        raise RuntimeError("bad reload")
+
+    supervisor.start("reload", crash, oneshot=True)
+    async with asyncio.timeout(1):
+        await supervisor.stopping.wait()
+    assert supervisor.failure is not None
+    await supervisor.stop(grace=1)
