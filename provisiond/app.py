@@ -22,6 +22,7 @@ from provisiond.model.secret import Secret
 from provisiond.observability import logging as logsetup
 from provisiond.observability.metrics import Metrics
 from provisiond.policy.engine import PolicyEngine, PolicySettings
+from provisiond.policy.errors import PolicyError
 from provisiond.runtime import signals
 from provisiond.runtime.clock import SystemClock
 from provisiond.runtime.lock import LockHeldError, StateLock, is_locked
@@ -102,6 +103,10 @@ class Daemon:
         self.supervisor = Supervisor()
         self.store: Store | None = None
         self.engine: PolicyEngine | None = None
+        # Serialises change application and engine rebuilds: a change committed while a
+        # rebuild loads its snapshot waits in the feed and is re-read afterwards, so the
+        # new engine never misses it.
+        self._state_lock = asyncio.Lock()
 
     async def run(self) -> int:
         self._configure_logging()
@@ -174,7 +179,8 @@ class Daemon:
 
     async def _follow_changes(self, subscription: Store.Subscription) -> None:
         async for change in subscription:
-            await self._apply_change(change)
+            async with self._state_lock:
+                await self._apply_change(change)
 
     async def _apply_change(self, change: Change) -> None:
         store, engine = self.store, self.engine
@@ -227,8 +233,17 @@ class Daemon:
         log.info("config reloaded from %s", self.config_path)
 
     async def _rebuild_engine(self) -> None:
-        if self.store is not None:
-            self.engine = build_engine(self.settings, await self.store.load())
+        if self.store is None:
+            return
+        async with self._state_lock:
+            try:
+                self.engine = build_engine(self.settings, await self.store.load())
+            except PolicyError:
+                # Config validation should make this unreachable; if not, stay on the old
+                # state rather than die: the network keeps what it has.
+                log.exception("the reloaded config cannot be applied; keeping the old state")
+                self.metrics.config_reload_successful.set(0)
+                return
             self._publish_state_metrics()
 
     def _publish_state_metrics(self) -> None:

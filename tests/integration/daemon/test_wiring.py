@@ -1,0 +1,107 @@
+"""The daemon in-process: store writes reach the policy engine through the change feed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import textwrap
+from typing import TYPE_CHECKING
+
+from provisiond import app, config
+from provisiond.model.enums import StatusClass
+from provisiond.model.network import parse_prefix
+from provisiond.model.objects import Account, AccountStatus, AddressList, MembershipFilter
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+    from pathlib import Path
+
+    from provisiond.runtime.clock import FakeClock
+
+import contextlib
+
+import pytest
+
+
+def write_config(tmp_path: Path) -> Path:
+    path = tmp_path / "provisiond.toml"
+    path.write_text(
+        textwrap.dedent(
+            f"""\
+            state_dir = "{tmp_path / "var"}"
+            [status]
+            admin_token = "wiring-admin-token"
+            [logging]
+            format = "json"
+            [[device]]
+            name = "edge-1"
+            platform = "routeros"
+            host = "127.0.0.1"
+            username = "provisiond"
+            password = "wiring-password"
+            """
+        )
+    )
+    return path
+
+
+@pytest.fixture
+async def daemon(tmp_path: Path, clock: FakeClock) -> AsyncIterator[app.Daemon]:
+    path = write_config(tmp_path)
+    running = app.Daemon(path, config.load(path), clock)
+    task = asyncio.create_task(running.run(), name="daemon")
+    try:
+        await until(lambda: running.engine is not None)
+        yield running
+    finally:
+        running.supervisor.stopping.set()
+        assert await task == 0
+        logging.getLogger().handlers.clear()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Poll: the daemon exposes no event for "the engine caught up", and tests need none."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail("condition not reached within 5 s")
+
+
+async def test_a_store_write_reaches_the_engine(daemon: app.Daemon) -> None:
+    store = daemon.store
+    assert store is not None
+    await store.create(AccountStatus(1, "Active", activates_account=True), actor="test")
+    await store.create(
+        AddressList(1, "active", MembershipFilter(account_status=StatusClass.ACTIVE)),
+        actor="test",
+    )
+    await store.create(
+        Account(7, "Ada", status_id=1, ip_assignments=(parse_prefix("100.64.0.7/32"),)),
+        actor="test",
+    )
+
+    def listed() -> bool:
+        engine = daemon.engine
+        return (
+            engine is not None and (4, "active", "100.64.0.7") in engine.desired("edge-1").addresses
+        )
+
+    await until(listed)
+    await store.delete(Account, 7, actor="test")
+    await until(lambda: not listed())
+    assert daemon.engine is not None
+    assert daemon.engine.account_count == 0
+
+
+async def test_reload_rebuilds_the_engine_and_keeps_serving(daemon: app.Daemon) -> None:
+    store = daemon.store
+    assert store is not None
+    before = daemon.engine
+    daemon._reload()
+    await until(lambda: daemon.engine is not before)
+    with contextlib.suppress(asyncio.TimeoutError):
+        async with asyncio.timeout(0.2):
+            await daemon.supervisor.stopping.wait()
+    assert daemon.supervisor.failure is None
+    assert not daemon.supervisor.stopping.is_set()
