@@ -28,6 +28,7 @@ from provisiond.runtime.clock import SystemClock
 from provisiond.runtime.lock import LockHeldError, StateLock, is_locked
 from provisiond.runtime.supervisor import Supervisor
 from provisiond.runtime.systemd import Notifier
+from provisiond.status import ApiContext, ListenError, StatusServer
 from provisiond.store import Store
 
 if TYPE_CHECKING:
@@ -45,6 +46,27 @@ log = logging.getLogger(__name__)
 
 STOP_GRACE_S = 5.0  # well inside the 10 s DESIGN.md §3 allows for a graceful stop
 CLI_ACTOR = "cli"
+STATUS_URL_FILE = "status.url"
+
+
+def local_status_url(settings: config.Settings, port: int) -> str:
+    """How a client on this host reaches the status endpoint (a wildcard means loopback)."""
+    host = settings.status.listen_host
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104 - mapping, not binding
+    if ":" in host:
+        host = f"[{host}]"
+    scheme = "https" if settings.status.tls_cert_file else "http"
+    return f"{scheme}://{host}:{port}"
+
+
+def running_status_url(settings: config.Settings) -> str | None:
+    """The URL a running daemon wrote, or None when no daemon holds the state dir."""
+    if not is_locked(settings.state_dir):
+        return None
+    try:
+        return (settings.state_dir / STATUS_URL_FILE).read_text().strip() or None
+    except FileNotFoundError:
+        return None
 
 
 class StartupError(RuntimeError):
@@ -107,6 +129,9 @@ class Daemon:
         # rebuild loads its snapshot waits in the feed and is re-read afterwards, so the
         # new engine never misses it.
         self._state_lock = asyncio.Lock()
+        self._settled = asyncio.Condition()
+        self._subscription: Store.Subscription | None = None
+        self.status: StatusServer | None = None
 
     async def run(self) -> int:
         self._configure_logging()
@@ -124,7 +149,7 @@ class Daemon:
     async def _serve(self) -> int:
         self.store = await open_store(self.settings, self.clock)
         try:
-            subscription = self.store.feed.subscribe()
+            subscription = self._subscription = self.store.feed.subscribe()
             self.engine = build_engine(self.settings, await self.store.load())
             self._publish_state_metrics()
             # Loaded state lives as long as the process: keep the collector off it.
@@ -135,13 +160,17 @@ class Daemon:
             uninstall = signals.install(
                 asyncio.get_running_loop(), stop=self.supervisor.stopping.set, reload=self._reload
             )
-            self.notifier.ready(self._status_line())
-            log.info("provisiond %s ready: %s", provisiond.__version__, self._status_line())
             try:
+                await self._start_status(self.store)
+                self.notifier.ready(self._status_line())
+                log.info("provisiond %s ready: %s", provisiond.__version__, self._status_line())
                 await self.supervisor.stopping.wait()
             finally:
                 uninstall()
                 self.notifier.stopping()
+                if self.status is not None:
+                    await self.status.stop()  # stop intake first
+                    (self.settings.state_dir / STATUS_URL_FILE).unlink(missing_ok=True)
                 await self.supervisor.stop(grace=STOP_GRACE_S)
                 subscription.close()
         finally:
@@ -151,6 +180,47 @@ class Daemon:
             return 1
         log.info("stopped")
         return 0
+
+    async def _start_status(self, store: Store) -> None:
+        api = ApiContext(
+            store=store,
+            engine=self._current_engine,
+            clock=self.clock,
+            readiness=self._readiness,
+            wait_applied=self._wait_applied,
+        )
+        self.status = StatusServer(settings=self.settings.status, api=api, metrics=self.metrics)
+        try:
+            await self.status.start()
+        except ListenError as exc:
+            raise StartupError(str(exc)) from exc
+        url = local_status_url(self.settings, self.status.bound_port)
+        # Commands on this host (`provisiond import`) find the running API here.
+        (self.settings.state_dir / STATUS_URL_FILE).write_text(url + "\n")
+
+    def _current_engine(self) -> PolicyEngine:
+        if self.engine is None:
+            raise RuntimeError("the policy engine is not loaded yet")
+        return self.engine
+
+    def _readiness(self) -> tuple[bool, list[str]]:
+        # The store is loaded and the sockets are bound before the API answers at all;
+        # device sync state joins this when the reconciler lands.
+        return self.engine is not None, []
+
+    async def _wait_applied(self) -> None:
+        """Return once every change committed so far is in the in-memory state."""
+
+        def settled() -> bool:
+            pending = self._subscription.pending if self._subscription else 0
+            return pending == 0 and not self._state_lock.locked()
+
+        async with self._settled:
+            await self._settled.wait_for(settled)
+
+    async def _notify_settled(self) -> None:
+        async with self._settled:
+            self._settled.notify_all()
 
     def _configure_logging(self) -> None:
         self.scrubber.set_secrets(secrets_in(self.settings))
@@ -181,6 +251,7 @@ class Daemon:
         async for change in subscription:
             async with self._state_lock:
                 await self._apply_change(change)
+            await self._notify_settled()
 
     async def _apply_change(self, change: Change) -> None:
         store, engine = self.store, self.engine
@@ -224,6 +295,8 @@ class Daemon:
             model=self.settings.model,
         )
         self._configure_logging()
+        if self.status is not None:
+            self.status.update_settings(self.settings.status)
         if self.engine is not None and self.store is not None:
             self.supervisor.start(
                 f"reload-{self.clock.monotonic():.3f}", self._rebuild_engine, oneshot=True
@@ -235,16 +308,17 @@ class Daemon:
     async def _rebuild_engine(self) -> None:
         if self.store is None:
             return
-        async with self._state_lock:
-            try:
+        try:
+            async with self._state_lock:
                 self.engine = build_engine(self.settings, await self.store.load())
-            except PolicyError:
-                # Config validation should make this unreachable; if not, stay on the old
-                # state rather than die: the network keeps what it has.
-                log.exception("the reloaded config cannot be applied; keeping the old state")
-                self.metrics.config_reload_successful.set(0)
-                return
-            self._publish_state_metrics()
+                self._publish_state_metrics()
+        except PolicyError:
+            # Config validation should make this unreachable; if not, stay on the old
+            # state rather than die: the network keeps what it has.
+            log.exception("the reloaded config cannot be applied; keeping the old state")
+            self.metrics.config_reload_successful.set(0)
+        finally:
+            await self._notify_settled()
 
     def _publish_state_metrics(self) -> None:
         if self.engine is None:

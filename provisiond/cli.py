@@ -6,7 +6,10 @@ import argparse
 import asyncio
 import json
 import os
+import ssl
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,6 +75,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     settings = load_settings(config_argument(args.config))
     dataset = _read_dataset(args.data)
+    url = app.running_status_url(settings)
+    if url is not None:
+        counts = _import_through_api(settings, url, args)
+        sys.stdout.write(json.dumps(counts, indent=2) + "\n")
+        return EXIT_OK
     try:
         counts = asyncio.run(app.import_dataset(settings, dataset))
     except ModelError as exc:
@@ -80,6 +88,46 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     sys.stdout.write(json.dumps(counts, indent=2) + "\n")
     return EXIT_OK
+
+
+def _import_through_api(settings: config.Settings, url: str, args: argparse.Namespace) -> object:
+    """A running daemon owns the store: hand the document to its `POST /api/v1/import`."""
+    token = _admin_token(settings)
+    query = "?triggers=true" if args.triggers else ""
+    request = urllib.request.Request(  # noqa: S310 - the URL is the daemon's own, http(s) only
+        f"{url}/api/v1/import{query}",
+        data=Path(args.data).read_bytes(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    cafile = settings.status.tls_cert_file
+    context = ssl.create_default_context(cafile=str(cafile)) if cafile else None
+    try:
+        with urllib.request.urlopen(request, timeout=600, context=context) as response:  # noqa: S310
+            return json.load(response)
+    except urllib.error.HTTPError as exc:
+        raise CommandError(f"{args.data}: {_api_error(exc)}; nothing was imported") from exc
+    except urllib.error.URLError as exc:
+        raise CommandError(f"cannot reach the running daemon at {url}: {exc.reason}") from exc
+
+
+def _admin_token(settings: config.Settings) -> str:
+    status = settings.status
+    if status.admin_token is not None:
+        return status.admin_token.reveal()
+    for named in status.tokens:
+        if named.role == "admin":
+            return named.token.reveal()
+    raise CommandError("a daemon is running, and the config has no admin token to reach its API")
+
+
+def _api_error(exc: urllib.error.HTTPError) -> str:
+    try:
+        error = json.loads(exc.read())["error"]
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {exc.code}"
+    field = error.get("field")
+    return f"{field}: {error['message']}" if field else str(error["message"])
 
 
 def _read_dataset(path: str) -> Dataset:

@@ -42,6 +42,10 @@ RESYNC: Final = Change(kind="*")
 
 
 class ChangeSubscription(Protocol):
+    @property
+    def pending(self) -> int:
+        """Changes queued but not yet taken out; lets a consumer tell when it caught up."""
+
     def __aiter__(self) -> AsyncIterator[Change]: ...
 
     async def __anext__(self) -> Change: ...
@@ -80,6 +84,10 @@ class LocalSubscription:
         else:
             self._queue.append(change)
         self._wakeup.set()
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
 
     def close(self) -> None:
         """The subscriber is done: drop the backlog and end the iteration."""

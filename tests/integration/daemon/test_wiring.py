@@ -30,6 +30,7 @@ def write_config(tmp_path: Path) -> Path:
             f"""\
             state_dir = "{tmp_path / "var"}"
             [status]
+            listen = "127.0.0.1:0"
             admin_token = "wiring-admin-token"
             [logging]
             format = "json"

@@ -15,7 +15,9 @@ async def test_every_subscriber_gets_every_change_in_order() -> None:
     changes = [Change("accounts", frozenset({n}), frozenset({n})) for n in range(3)]
     for change in changes:
         feed.publish(change)
+    assert first.pending == 3
     assert await _take(first, 3) == changes
+    assert first.pending == 0
     assert await _take(second, 3) == changes
 
 
