@@ -6,16 +6,13 @@ import argparse
 import asyncio
 import json
 import os
-import ssl
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import provisiond
 import provisiond.plan as planning
-from provisiond import app, config
+from provisiond import app, client, config, summary
 from provisiond.model.errors import ModelError
 from provisiond.schema import codec
 
@@ -28,6 +25,8 @@ DEFAULT_CONFIG = "/etc/provisiond/provisiond.toml"
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+HTTP_OK = 200
+DEFAULT_STATUS_URL = "http://127.0.0.1:8080"
 
 
 class CommandError(Exception):
@@ -92,42 +91,20 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import_through_api(settings: config.Settings, url: str, args: argparse.Namespace) -> object:
     """A running daemon owns the store: hand the document to its `POST /api/v1/import`."""
-    token = _admin_token(settings)
+    token = client.admin_token(settings)
+    if token is None:
+        raise CommandError(
+            "a daemon is running, and the config has no admin token to reach its API"
+        )
+    api = client.ApiClient(url, token, settings.status.tls_cert_file, timeout=600)
     query = "?triggers=true" if args.triggers else ""
-    request = urllib.request.Request(  # noqa: S310 - the URL is the daemon's own, http(s) only
-        f"{url}/api/v1/import{query}",
-        data=Path(args.data).read_bytes(),
-        method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    cafile = settings.status.tls_cert_file
-    context = ssl.create_default_context(cafile=str(cafile)) if cafile else None
     try:
-        with urllib.request.urlopen(request, timeout=600, context=context) as response:  # noqa: S310
-            return json.load(response)
-    except urllib.error.HTTPError as exc:
-        raise CommandError(f"{args.data}: {_api_error(exc)}; nothing was imported") from exc
-    except urllib.error.URLError as exc:
-        raise CommandError(f"cannot reach the running daemon at {url}: {exc.reason}") from exc
-
-
-def _admin_token(settings: config.Settings) -> str:
-    status = settings.status
-    if status.admin_token is not None:
-        return status.admin_token.reveal()
-    for named in status.tokens:
-        if named.role == "admin":
-            return named.token.reveal()
-    raise CommandError("a daemon is running, and the config has no admin token to reach its API")
-
-
-def _api_error(exc: urllib.error.HTTPError) -> str:
-    try:
-        error = json.loads(exc.read())["error"]
-    except (ValueError, KeyError, TypeError):
-        return f"HTTP {exc.code}"
-    field = error.get("field")
-    return f"{field}: {error['message']}" if field else str(error["message"])
+        status, body = api.request("POST", f"/api/v1/import{query}", Path(args.data).read_bytes())
+    except client.ClientError as exc:
+        raise CommandError(str(exc)) from exc
+    if status != HTTP_OK:
+        raise CommandError(f"{args.data}: {client.error_text(status, body)}; nothing was imported")
+    return body
 
 
 def _read_dataset(path: str) -> Dataset:
@@ -174,6 +151,23 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    # The config gives the URL and a token; without one (`--url` on another host) the
+    # token comes from $PROVISIOND_TOKEN.
+    explicit = args.config or os.environ.get("PROVISIOND_CONFIG")
+    raw = config_argument(args.config)
+    settings = load_settings(raw) if explicit or Path(raw).exists() else None
+    url = args.url or (settings and app.running_status_url(settings)) or DEFAULT_STATUS_URL
+    token = os.environ.get("PROVISIOND_TOKEN") or (settings and client.read_token(settings))
+    cafile = settings.status.tls_cert_file if settings else None
+    try:
+        lines = summary.render(client.ApiClient(url.rstrip("/"), token or None, cafile))
+    except client.ClientError as exc:
+        raise CommandError(str(exc)) from exc
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="provisiond", description="Keeps an ISP's network in step with its billing."
@@ -207,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--include-secrets",
         action="store_true",
         help="include RADIUS passwords and trigger secrets",
+    )
+    status = command("status", cmd_status, "summarise a running daemon from its API")
+    status.add_argument(
+        "--url", help=f"its status endpoint (default: from the config, else {DEFAULT_STATUS_URL})"
     )
     planner = command("plan", cmd_plan, "print what a sync would change on the devices")
     planner.add_argument("--device", help="only this device")

@@ -83,3 +83,15 @@ async def test_errors_follow_the_contract(api: tuple[str, aiohttp.ClientSession]
     assert error["error"]["field"] == "status_id"
     status, _ = await fetch(session, "GET", f"{url}/api/v1/accounts/424242")
     assert status == 404
+
+
+@pytest.mark.usefixtures("api")
+async def test_status_command_summarises_the_daemon(sandbox: Sandbox) -> None:
+    result = await asyncio.to_thread(sandbox.cli, "status", "-c", str(sandbox.config))
+    assert "readiness: ready" in result.stdout
+    assert "accounts:  12" in result.stdout
+    dead = await asyncio.to_thread(
+        sandbox.cli, "status", "--url", "http://127.0.0.1:1", check=False
+    )
+    assert dead.returncode == 1
+    assert "cannot reach provisiond" in dead.stderr
