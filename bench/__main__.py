@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from bench import Figure
 
-MODULES: tuple[str, ...] = ("bench.policy",)
+MODULES: tuple[str, ...] = ("bench.policy", "bench.routeros")
 
 
 class BenchModule(Protocol):
