@@ -59,6 +59,7 @@ def device(table: Table, *, require_message_authenticator: bool) -> DeviceSettin
         port=port,
         tls=tls,
         tls_verify=table.boolean("tls_verify", default=True),
+        tls_ca_file=table.file("tls_ca_file"),
         username=username,
         password=password,
         known_hosts_file=table.file("known_hosts_file"),
@@ -104,7 +105,11 @@ def _check_platform(table: Table, platform: Platform) -> None:
     """The password a managed platform needs, and options that only another one reads."""
     if platform.managed and not (table.has("password") or table.has("password_file")):
         table.report("password", f"required for platform {platform.value!r} (or password_file)")
-    only_for = {"tls": Platform.ROUTEROS, "known_hosts_file": Platform.ROUTEROS_SSH}
+    only_for = {
+        "tls": Platform.ROUTEROS,
+        "tls_ca_file": Platform.ROUTEROS,
+        "known_hosts_file": Platform.ROUTEROS_SSH,
+    }
     for key, owner in only_for.items():
         if table.has(key) and platform is not owner and table.has("platform"):
             table.report(key, f"only for platform {owner.value!r}")

@@ -254,6 +254,7 @@ class DeviceSettings:
     port: int = 8728  # TCP; default 8728, 8729 with tls, 22 for routeros-ssh
     tls: bool = False  # api-ssl
     tls_verify: bool = True  # ignored without tls
+    tls_ca_file: Path | None = None  # PEM CAs for api-ssl; None = the system's trust store
     username: str = ""
     password: Secret | None = None
     known_hosts_file: Path | None = None  # routeros-ssh; None = asyncssh's ~/.ssh/known_hosts

@@ -70,7 +70,7 @@ class RouterOSApiDriver:
         self._log: Log = logging.LoggerAdapter(
             logger, {"device": settings.name, "host": settings.host, "port": settings.port}
         )
-        self._tls = tls_context(settings, ca_file=ca_file, log=self._log)
+        self._tls = tls_context(settings, ca_file=ca_file or settings.tls_ca_file, log=self._log)
         self._session: Session | None = None
 
     @property
