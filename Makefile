@@ -13,10 +13,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Imports the sample data on the first start only, then runs the daemon in the foreground.
+# Imports the sample data on the first start only, starts the lab router the sample config
+# names (lab-1), then runs the daemon in the foreground. Ctrl-C stops both.
 run: $(STAMP)
 	test -e var/provisiond.db || $(BIN)/provisiond import -c $(CONFIG) config/example-data.json
-	exec $(BIN)/provisiond run -c $(CONFIG)
+	$(BIN)/provisiond lab -c $(CONFIG) & lab=$$!; \
+	trap 'kill $$lab 2>/dev/null; wait $$lab' EXIT; \
+	$(BIN)/provisiond run -c $(CONFIG)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

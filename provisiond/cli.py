@@ -80,7 +80,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(counts, indent=2) + "\n")
         return EXIT_OK
     try:
-        counts = asyncio.run(app.import_dataset(settings, dataset))
+        counts = asyncio.run(app.import_dataset(settings, dataset, triggers=args.triggers))
     except ModelError as exc:
         raise CommandError(f"{args.data}: {exc}; nothing was imported") from exc
     except app.StartupError as exc:
@@ -168,6 +168,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_lab(args: argparse.Namespace) -> int:
+    settings = load_settings(config_argument(args.config))
+    asyncio.run(app.run_lab(settings))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="provisiond", description="Keeps an ISP's network in step with its billing."
@@ -206,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--url", help=f"its status endpoint (default: from the config, else {DEFAULT_STATUS_URL})"
     )
+    command("lab", cmd_lab, "emulate the config's loopback RouterOS devices (API and SSH)")
     planner = command("plan", cmd_plan, "print what a sync would change on the devices")
     planner.add_argument("--device", help="only this device")
     planner.add_argument("--json", action="store_true", help="the API's plan JSON shape")

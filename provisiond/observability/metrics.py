@@ -13,6 +13,28 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 # Seconds. The API answers from memory or one SQLite transaction: most requests take
 # milliseconds; an import of tens of thousands of accounts takes seconds.
 HTTP_LATENCY_BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+# Seconds. An Access-Request is answered from memory in tens of microseconds; an
+# Accounting-Response waits for a COMMIT (milliseconds); a NAS retransmits after ~1 s.
+RADIUS_LATENCY_BUCKETS: Final = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+)
+# Seconds for one `apply` of a device sync: one change over loopback takes about a
+# millisecond; a cold sync of 100,000 entries takes seconds.
+APPLY_LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+# Accounting records per group commit (at most a few hundred).
+RADIUS_BATCH_BUCKETS: Final = (1, 2, 5, 10, 25, 50, 100, 200, 300)
 
 
 class Metrics:
@@ -69,5 +91,160 @@ class Metrics:
             "Status endpoint request latency by method and route template",
             ["method", "route"],
             buckets=HTTP_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self._declare_radius()
+        self._declare_reconcile()
+        self._declare_events()
+
+    def _declare_radius(self) -> None:
+        """The RADIUS server's metrics (docs/radius.md): aggregated, no per-user labels."""
+        self.radius_requests = Counter(
+            "provisiond_radius_requests",
+            "RADIUS requests answered, by type (access_request, accounting_request, "
+            "status_server) and result (accept, reject, response, duplicate)",
+            ["type", "result"],
+            registry=self.registry,
+        )
+        self.radius_rejects = Counter(
+            "provisiond_radius_rejects",
+            "Access-Rejects by reason (unknown_user, inactive, no_rate, wrong_password, "
+            "reply_error)",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.radius_drops = Counter(
+            "provisiond_radius_drops",
+            "RADIUS datagrams dropped without an answer, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.radius_request_duration = Histogram(
+            "provisiond_radius_request_duration_seconds",
+            "From a request's arrival to its answer, by request type (accounting: after "
+            "the COMMIT that holds it)",
+            ["type"],
+            buckets=RADIUS_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.radius_accounting_records = Counter(
+            "provisiond_radius_accounting_records",
+            "Accounting-Requests received, by Acct-Status-Type",
+            ["status"],
+            registry=self.registry,
+        )
+        self.radius_accounting_batch_size = Histogram(
+            "provisiond_radius_accounting_batch_size",
+            "Accounting records per group commit",
+            buckets=RADIUS_BATCH_BUCKETS,
+            registry=self.registry,
+        )
+        self.radius_accounting_backlog = Gauge(
+            "provisiond_radius_accounting_backlog",
+            "Accounting records waiting for their commit",
+            registry=self.registry,
+        )
+        self.radius_sessions = Gauge(
+            "provisiond_radius_sessions", "Open RADIUS sessions", registry=self.registry
+        )
+        self.radius_stale_sessions = Counter(
+            "provisiond_radius_stale_sessions",
+            "Sessions closed as Stale, by rule (address_claimed, stale_after, nas_reboot, "
+            "same_key)",
+            ["rule"],
+            registry=self.registry,
+        )
+
+    def _declare_reconcile(self) -> None:
+        """The device sync's metrics (docs/reconcile.md): the only label is the device
+        name, plus a bounded kind, outcome, op or state."""
+        self.device_owned_entries = Gauge(
+            "provisiond_device_owned_entries",
+            "Owned entries on the device's managed menus, as last observed",
+            ["device"],
+            registry=self.registry,
+        )
+        self.device_pending_changes = Gauge(
+            "provisiond_device_pending_changes",
+            "Changes the device still needs: in flight, held or refused",
+            ["device"],
+            registry=self.registry,
+        )
+        self.device_blocked_entries = Gauge(
+            "provisiond_device_blocked_entries",
+            "Desired keys held on the device by an entry provisiond does not own",
+            ["device"],
+            registry=self.registry,
+        )
+        self.device_syncs = Counter(
+            "provisiond_device_syncs",
+            "Completed sync passes by kind (incremental, full) and outcome (ok, held, "
+            "refused, surprised)",
+            ["device", "kind", "outcome"],
+            registry=self.registry,
+        )
+        self.device_sync_failures = Counter(
+            "provisiond_device_sync_failures",
+            "Failed sync attempts by error class (temporary, permanent, internal)",
+            ["device", "error"],
+            registry=self.registry,
+        )
+        self.device_last_success = Gauge(
+            "provisiond_device_last_success_timestamp_seconds",
+            "Unix time of the device's last completed sync pass",
+            ["device"],
+            registry=self.registry,
+        )
+        self.device_apply_duration = Histogram(
+            "provisiond_device_apply_duration_seconds",
+            "Time to apply one batch of changes to the device",
+            ["device"],
+            buckets=APPLY_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.device_changes = Counter(
+            "provisiond_device_changes",
+            "Changes the device confirmed, by op (add, set, remove)",
+            ["device", "op"],
+            registry=self.registry,
+        )
+        self.device_reboots = Counter(
+            "provisiond_device_reboots",
+            "Reboots detected by the device's uptime going back",
+            ["device"],
+            registry=self.registry,
+        )
+        self.device_state = Gauge(
+            "provisiond_device_state",
+            "1 for the device's current state (in_sync, syncing, unreachable, held, error), "
+            "0 for the others",
+            ["device", "state"],
+            registry=self.registry,
+        )
+
+    def _declare_events(self) -> None:
+        """Scheduled events, vacations and webhooks (docs/scheduling.md, docs/triggers.md)."""
+        self.scheduled_steps = Counter(
+            "provisiond_scheduled_steps",
+            "Scheduled events and vacation steps run, by kind (event, vacation_start, "
+            "vacation_end) and outcome (complete, failed)",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
+        self.trigger_events = Counter(
+            "provisiond_trigger_events",
+            "Trigger events raised, by event (each queues one delivery per trigger)",
+            ["event"],
+            registry=self.registry,
+        )
+        self.webhook_attempts = Counter(
+            "provisiond_webhook_attempts",
+            "Webhook delivery attempts by outcome (delivered, retry, failed)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.webhooks_in_flight = Gauge(
+            "provisiond_webhooks_in_flight",
+            "Webhook requests in flight",
             registry=self.registry,
         )

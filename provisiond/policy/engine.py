@@ -51,6 +51,13 @@ class PolicySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceCounts:
+    addresses: int
+    queues: int
+    clashes: int  # accounts that lost a contested address key to a lower id
+
+
+@dataclass(frozen=True, slots=True)
 class Dirty:
     """What a change touched: devices to re-sync, usernames whose cached reply must go,
     accounts whose `/effective` may differ."""
@@ -177,6 +184,17 @@ class PolicyEngine:
     @property
     def account_count(self) -> int:
         return len(self._states)
+
+    def counts(self, device: str) -> DeviceCounts:
+        """Sizes for metrics, without the snapshot `desired()` takes."""
+        index = self._scope(device).index
+        table = self._tables[index]
+        clashes = sum(len(claimants) - 1 for claimants in table.contested.values())
+        return DeviceCounts(len(table.owners), len(self._queues[index]), clashes)
+
+    def session_addresses(self) -> list[SessionAddress]:
+        """Every live-session address held, to re-seed an engine rebuilt from the store."""
+        return [address for addresses in self._sessions.values() for address in addresses]
 
     def desired(self, device: str) -> DesiredState:
         """A snapshot: later changes to the engine do not show through it."""

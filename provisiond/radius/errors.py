@@ -17,3 +17,7 @@ class EncodingError(RadiusError, ValueError):
 
 class InvalidReplyError(RadiusError):
     """A reply that does not answer our request: wrong id or code, or a bad authenticator."""
+
+
+class RadiusBindError(RadiusError):
+    """The RADIUS sockets cannot be bound: a port is taken (another instance) or locked."""

@@ -8,12 +8,15 @@ config reload rebuilds it, and readiness is asked on every `/readyz` because it 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+
+from provisiond.config.settings import WebhooksSettings
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
 
     from provisiond.model.clock import Clock
+    from provisiond.plan import Plan
     from provisiond.policy.engine import PolicyEngine
     from provisiond.store import Store
 
@@ -24,6 +27,27 @@ DeviceRow: TypeAlias = "Mapping[str, Any]"
 """One item of `GET /api/v1/devices` (DESIGN.md §7): plain JSON values."""
 
 
+class DeviceReport(Protocol):
+    def as_json(self) -> DeviceRow: ...
+
+
+class DevicesView(Protocol):
+    """The device sync as the API sees it; the daemon passes its reconciler.
+
+    Errors are `model.errors`: `NotFoundError` for a device it does not manage (404),
+    `ConflictError` for an approval of a plan not held or moved on, or a plan of a device
+    it cannot reach (409).
+    """
+
+    def statuses(self) -> Sequence[DeviceReport]: ...
+
+    async def plan(self, name: str, /) -> Plan: ...
+
+    def sync(self, name: str, /) -> None: ...
+
+    async def approve(self, name: str, plan_id: str | None, /) -> str: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApiContext:
     """The daemon's side of the status endpoint.
@@ -31,6 +55,8 @@ class ApiContext:
     `wait_applied` returns once the in-memory state has applied every store change
     committed before the call: the API awaits it after each write, so a `GET /effective`
     that follows a write sees it (DESIGN.md §7: a write reaches store and state together).
+    `devices_view` serves the `/api/v1/devices` endpoints; without it (or before it),
+    `devices` alone fills the list.
     """
 
     store: Store
@@ -39,3 +65,6 @@ class ApiContext:
     readiness: Callable[[], Readiness]
     wait_applied: Callable[[], Awaitable[None]]
     devices: Callable[[], Sequence[DeviceRow]] | None = None
+    devices_view: DevicesView | None = None
+    # `[webhooks]` as of now (asked per write, so a SIGHUP applies): trigger URL checks.
+    webhooks: Callable[[], WebhooksSettings] = WebhooksSettings

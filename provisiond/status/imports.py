@@ -12,19 +12,22 @@ from aiohttp import web
 
 from provisiond.schema import codec
 from provisiond.status import inputs, keys, writes
+from provisiond.store import trigger_log
 
 IMPORT_PATH: Final = "/api/v1/import"
 
 
 async def import_dataset(request: web.Request) -> web.Response:
-    # Parsed for validation only: trigger delivery, which would fire on it, comes later.
-    inputs.flag(request, "triggers")
+    # Without `?triggers=true` the import's account changes fire no trigger (§3).
+    fire = inputs.flag(request, "triggers")
     payload = await inputs.json_object(request, limit=inputs.IMPORT_LIMIT)
     dataset = codec.parse_dataset(payload, importing=True)
-    writes.check_dataset(dataset)
+    writes.check_dataset(dataset, hooks=writes.webhook_settings(request))
     store = request.app[keys.API].store
+    actor = writes.actor(request)
     counts = await writes.commit(
-        request, lambda: store.import_dataset(dataset, actor=writes.actor(request))
+        request,
+        lambda: trigger_log.import_dataset(store, dataset, actor=actor, triggers=fire),
     )
     return web.json_response(counts)
 

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, Final
 from aiohttp import web
 
 import provisiond
-from provisiond.status import keys
+from provisiond.status import dashboard, devices, event_docs, keys
 from provisiond.status.accounts import EFFECTIVE_PATH
 from provisiond.status.events import EVENTS_PATH
 from provisiond.status.imports import IMPORT_PATH
+from provisiond.status.inputs import MAX_ID
 from provisiond.status.resources import RESOURCES
 from provisiond.status.schemas import components, ref
 
@@ -68,7 +69,11 @@ _PAGE_PARAMS: Final = [
     _query(
         "limit", "Page size", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
     ),
-    _query("after", "The `next_after` of the previous page", {"type": "integer"}),
+    _query(
+        "after",
+        "The `next_after` of the previous page",
+        {"type": "integer", "minimum": -MAX_ID, "maximum": MAX_ID},  # beyond it: 422
+    ),
 ]
 _ID_PARAM: Final = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
@@ -203,6 +208,9 @@ def document() -> Json:
         paths[resource.collection] = _collection(resource, names[resource.kind])
         paths[resource.item] = _item(resource, names[resource.kind])
     paths.update(_extras())
+    paths.update(dashboard.openapi_paths())
+    paths.update(devices.openapi_paths())
+    paths.update(event_docs.openapi_paths())
     responses = {
         name: {"description": text, "content": _content(ref("Error"))}
         for name, text in _ERRORS.values()

@@ -74,7 +74,7 @@ class Resource:
         payload = await inputs.json_object(request)
         generated = _generate_secret(payload) if self.cls is Trigger else None
         obj = codec.parse_create(self.kind, payload)
-        writes.check(obj)
+        writes.check(obj, hooks=writes.webhook_settings(request))
         store = request.app[keys.API].store
         created = await writes.commit(
             request, lambda: store.create(obj, actor=writes.actor(request))
@@ -97,7 +97,7 @@ class Resource:
         async def write() -> ModelObject:
             # Read inside the write lock: the merge must start from what is stored now.
             updated = codec.apply_patch(await store.get(self.cls, object_id), patch)
-            writes.check(updated)
+            writes.check(updated, hooks=writes.webhook_settings(request))
             return await store.update(updated, actor=writes.actor(request))
 
         return web.json_response(codec.dump(await writes.commit(request, write)))

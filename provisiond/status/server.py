@@ -15,7 +15,20 @@ from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 
-from provisiond.status import accounts, events, health, imports, keys, openapi, resources
+from provisiond.status import (
+    accounts,
+    dashboard,
+    deliveries,
+    devices,
+    events,
+    health,
+    imports,
+    keys,
+    openapi,
+    resources,
+    schedule,
+    vacations,
+)
 from provisiond.status.auth import Authenticator
 from provisiond.status.errors import ListenError
 from provisiond.status.middleware import authenticate, handle_errors, observe
@@ -36,7 +49,9 @@ def build_app(*, api: ApiContext, auth: Authenticator, metrics: Metrics) -> web.
     app[keys.AUTH] = auth
     app[keys.METRICS] = metrics
     app[keys.WRITE_LOCK] = asyncio.Lock()
-    for module in (health, resources, accounts, events, imports, openapi):
+    for module in (health, resources, accounts, events, imports, devices, openapi, dashboard):
+        module.add_routes(app)
+    for module in (schedule, vacations, deliveries):
         module.add_routes(app)
     return app
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from provisiond.config.settings import WebhooksSettings
 from provisiond.model.errors import InvalidError
-from provisiond.model.objects import RadiusGroup
+from provisiond.model.objects import RadiusGroup, Trigger
 from provisiond.policy.errors import TemplateError
 from provisiond.policy.templates import validate_template
-from provisiond.status import keys
+from provisiond.status import keys, webhooks
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
@@ -32,8 +33,17 @@ def actor(request: web.Request) -> str:
     return request[keys.PRINCIPAL].actor
 
 
-def check(obj: ModelObject, *, prefix: str = "") -> None:
-    """Rules the schema cannot see but the policy engine needs; `prefix` locates `obj`."""
+def webhook_settings(request: web.Request) -> WebhooksSettings:
+    return request.app[keys.API].webhooks()
+
+
+def check(obj: ModelObject, *, prefix: str = "", hooks: WebhooksSettings | None = None) -> None:
+    """Rules the schema cannot see but the policy engine needs; `prefix` locates `obj`.
+
+    `hooks` is `[webhooks]`, for a trigger's URL (the defaults allow no internal target).
+    """
+    if isinstance(obj, Trigger):
+        webhooks.check_trigger(obj, hooks or WebhooksSettings(), prefix=prefix)
     if isinstance(obj, RadiusGroup):
         for index, reply in enumerate(obj.replies):
             try:
@@ -42,10 +52,12 @@ def check(obj: ModelObject, *, prefix: str = "") -> None:
                 raise InvalidError(str(exc), field=f"{prefix}replies.{index}.value") from exc
 
 
-def check_dataset(dataset: Dataset) -> None:
+def check_dataset(dataset: Dataset, *, hooks: WebhooksSettings | None = None) -> None:
     groups: Iterable[RadiusGroup] = dataset.radius_groups
     for index, group in enumerate(groups):
         check(group, prefix=f"radius_groups.{index}.")
+    for index, trigger in enumerate(dataset.triggers):
+        check(trigger, prefix=f"triggers.{index}.", hooks=hooks)
 
 
 async def commit(request: web.Request, write: Callable[[], Awaitable[T]]) -> T:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from provisiond.model.errors import ConflictError
+from provisiond.schema.fields import MAX_INT64
 from provisiond.store import tables
 
 if TYPE_CHECKING:
@@ -29,6 +31,9 @@ async def next_id(conn: AsyncConnection, kind: str, table: sa.Table) -> int:
     """The next unused id of `kind`, recorded so it is never handed out again."""
     highest = (await conn.execute(sa.select(sa.func.max(table.c.id)))).scalar_one_or_none()
     candidate = max(await _counter(conn, kind) or 0, int(highest or 0)) + 1
+    if candidate > MAX_INT64:
+        # A client-supplied id took the last one: ids are 64-bit in SQLite and PostgreSQL.
+        raise ConflictError(f"no {kind} id is left: {MAX_INT64} is taken")
     await record(conn, kind, candidate)
     return candidate
 

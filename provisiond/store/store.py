@@ -219,3 +219,14 @@ class Store:
             return Outcome(await job(conn))
 
         return await self._writer.submit(wrapped)
+
+    async def transact(self, job: Callable[[WriteContext], Awaitable[R]], *, actor: str) -> R:
+        """Run `job` in one transaction with a write context: the objects it changes
+        through `mutations` are audited as `actor` and announced on the feed after COMMIT,
+        together with whatever else it writes (the outboxes of `provisiond.events`)."""
+
+        async def wrapped(conn: AsyncConnection) -> Outcome[R]:
+            ctx = self._context(conn, actor)
+            return await ctx.finish(await job(ctx))
+
+        return await self._writer.submit(wrapped)

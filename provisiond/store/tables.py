@@ -304,3 +304,102 @@ audit_log = sa.Table(
     # `after=`; on SQLite that needs AUTOINCREMENT.
     sqlite_autoincrement=True,
 )
+
+# RADIUS sessions from accounting (DESIGN.md §5; migration 0002). `account_id` is not a
+# foreign key: accounting for unknown users is stored too, and a session is a record
+# that outlives its account. Ids are assigned by the accounting writer, the only writer.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    _id(),
+    sa.Column("nas", sa.Text, nullable=False),  # the [[device]] name
+    sa.Column("acct_session_id", sa.Text, nullable=False),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("account_id", ID, index=True),
+    sa.Column("framed_ip", sa.Text),
+    sa.Column("framed_ipv6_prefix", sa.Text),
+    sa.Column("delegated_ipv6_prefix", sa.Text),
+    sa.Column("nas_ip_address", sa.Text),
+    sa.Column("nas_identifier", sa.Text),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("input_octets", sa.BigInteger, nullable=False),  # from the subscriber
+    sa.Column("output_octets", sa.BigInteger, nullable=False),  # to the subscriber
+    sa.Column("session_time", sa.BigInteger, nullable=False),  # seconds
+    sa.Column("state", sa.Text, nullable=False),  # "open" or "closed"
+    sa.Column("terminate_cause", sa.Text),
+    sa.Column("last_applied", sa.JSON(none_as_null=True)),  # [[attribute, value], ...]
+    # The key of every record, open or closed (a late Stop looks up the closed one) ...
+    sa.Index("ix_sessions_nas_acct_session_id_username", "nas", "acct_session_id", "username"),
+    # ... and at most one open session per key.
+    sa.Index(
+        "uq_sessions_open_key",
+        "nas",
+        "acct_session_id",
+        "username",
+        unique=True,
+        sqlite_where=sa.text("state = 'open'"),
+        postgresql_where=sa.text("state = 'open'"),
+    ),
+)
+
+# Every address-list name provisiond has managed on a device (migration 0003), so a full
+# resync also prints lists that are no longer defined and removes our entries there
+# (DESIGN.md §4). `list_id` is the address list that last had this name on the device:
+# a list whose id now goes by another name was renamed (`set list=`). It is not a foreign
+# key: the memory must outlive the list's deletion.
+managed_lists = sa.Table(
+    "managed_lists",
+    metadata,
+    sa.Column("device", sa.Text, primary_key=True),  # the [[device]] name
+    sa.Column("family", sa.Integer, primary_key=True),  # 4 or 6
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("list_id", ID),
+    sa.Column("first_seen", UtcDateTime, nullable=False),
+    sa.Column("last_seen", UtcDateTime, nullable=False),
+)
+
+# The webhook outbox (DESIGN.md §6, §8; migration 0004): one row per trigger and event,
+# written in the transaction that raised the event, so an event is never lost and never
+# queued twice. The id is the delivery id a receiver sees; AUTOINCREMENT never reuses one.
+# `trigger_id` is not a foreign key: the delivery log outlives a deleted trigger.
+# `once_key` makes an event fire once per trigger and key (a usage period); NULLs never
+# collide in a unique index, so deliveries without one are unconstrained.
+trigger_deliveries = sa.Table(
+    "trigger_deliveries",
+    metadata,
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
+    sa.Column("trigger_id", ID, nullable=False),
+    sa.Column("event", sa.Text, nullable=False),
+    sa.Column("account_id", ID),
+    sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),  # JSON
+    sa.Column("status", sa.Text, nullable=False),  # "pending", "delivered", "failed"
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_status_code", sa.Integer),
+    sa.Column("last_error", sa.Text),
+    sa.Column("next_attempt_at", UtcDateTime),  # NULL once delivered or failed
+    sa.Column("give_up_at", UtcDateTime, nullable=False),
+    sa.Column("once_key", sa.Text),
+    sa.Index("ix_trigger_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    sa.Index("uq_trigger_deliveries_trigger_id_once_key", "trigger_id", "once_key", unique=True),
+    sqlite_autoincrement=True,
+)
+
+# How far a follower of the audit log has read (migration 0004): the trigger engine's
+# position, advanced in the transaction that queues the deliveries it derived.
+event_cursors = sa.Table(
+    "event_cursors",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("position", ID, nullable=False),
+)
+
+# Audit ids of imports that asked for triggers (`?triggers=true`, `import --triggers`;
+# migration 0004): every other "import" entry fires nothing.
+trigger_imports = sa.Table(
+    "trigger_imports",
+    metadata,
+    sa.Column("first_audit_id", ID, primary_key=True, autoincrement=False),
+    sa.Column("last_audit_id", ID, nullable=False),
+)

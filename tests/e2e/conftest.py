@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -65,6 +66,23 @@ class Sandbox:
         )
 
 
+def free_udp_ports(count: int) -> list[int]:
+    """Ports free right now, so parallel runs and a real RADIUS server do not collide."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def radius_section() -> str:
+    auth, acct, coa = free_udp_ports(3)
+    return f"[radius]\nauth_port = {auth}\nacct_port = {acct}\ncoa_port = {coa}\n"
+
+
 def write_config(root: Path, *, state_dir: Path) -> Path:
     path = root / "provisiond.toml"
     path.write_text(
@@ -90,6 +108,7 @@ def write_config(root: Path, *, state_dir: Path) -> Path:
             queues = true
             """
         )
+        + radius_section()
     )
     return path
 

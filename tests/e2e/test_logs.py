@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 import pytest
 
-from tests.e2e.conftest import EXAMPLE_DATA, Sandbox, wait_for_log
+from tests.e2e.conftest import EXAMPLE_DATA, Sandbox, radius_section, wait_for_log
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -67,6 +67,7 @@ def write_config(root: Path, state_dir: Path) -> Path:
             community = "{SECRETS["community"]}"
             """
         )
+        + radius_section()
     )
     return path
 

@@ -11,6 +11,7 @@ from provisiond import app, config
 from provisiond.model.enums import StatusClass
 from provisiond.model.network import parse_prefix
 from provisiond.model.objects import Account, AccountStatus, AddressList, MembershipFilter
+from tests.e2e.conftest import radius_section
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -42,6 +43,7 @@ def write_config(tmp_path: Path) -> Path:
             password = "wiring-password"
             """
         )
+        + radius_section()
     )
     return path
 

@@ -1,0 +1,275 @@
+"""`provisiond run`: the lock, the store, the live state, the servers and their tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gc
+import logging
+from typing import TYPE_CHECKING
+
+import provisiond
+from provisiond import config
+from provisiond.app.commands import (
+    STATUS_URL_FILE,
+    StartupError,
+    local_status_url,
+    open_store,
+    secrets_in,
+)
+from provisiond.app.live import LiveState
+from provisiond.events import EventsService
+from provisiond.observability import logging as logsetup
+from provisiond.observability.metrics import Metrics
+from provisiond.policy.errors import PolicyError
+from provisiond.radius.clients import NasTable
+from provisiond.radius.errors import RadiusBindError
+from provisiond.radius.server import RadiusServer
+from provisiond.runtime import signals
+from provisiond.runtime.clock import SystemClock
+from provisiond.runtime.lock import LockHeldError, StateLock
+from provisiond.runtime.supervisor import Supervisor
+from provisiond.runtime.systemd import Notifier
+from provisiond.status import ApiContext, ListenError, StatusServer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
+
+    from provisiond.model.clock import Clock
+    from provisiond.policy.engine import Dirty, PolicyEngine
+    from provisiond.store import Store
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_S = 5.0  # well inside the 10 s DESIGN.md §3 allows for a graceful stop
+MAX_SWEEP_INTERVAL_S = 60.0  # stale-session sweep: often enough that stale_after holds
+
+
+class Daemon:
+    """Owns every long-lived object of a running provisiond and the order they start in."""
+
+    def __init__(self, config_path: Path, settings: config.Settings, clock: Clock) -> None:
+        self.config_path = config_path
+        self.settings = settings
+        self.clock = clock
+        self.metrics = Metrics()
+        self.scrubber = logsetup.SecretScrubber()
+        self.notifier = Notifier()
+        self.supervisor = Supervisor()
+        self.store: Store | None = None
+        self.live: LiveState | None = None
+        self.radius: RadiusServer | None = None
+        self.status: StatusServer | None = None
+        self.events: EventsService | None = None
+
+    @property
+    def engine(self) -> PolicyEngine | None:
+        return self.live.engine if self.live and self.live.loaded else None
+
+    async def run(self) -> int:
+        self._configure_logging()
+        self.metrics.build_info.info({"version": provisiond.__version__})
+        self.metrics.config_reload_successful.set(1)
+        try:
+            lock = StateLock.acquire(self.settings.state_dir)
+        except LockHeldError as exc:
+            raise StartupError(str(exc)) from exc
+        try:
+            return await self._serve()
+        finally:
+            lock.release()
+
+    async def _serve(self) -> int:
+        store = self.store = await open_store(self.settings, self.clock)
+        try:
+            live = self.live = LiveState(settings=self.settings, store=store, metrics=self.metrics)
+            try:
+                await self._start(store, live)
+                await self.supervisor.stopping.wait()
+            finally:
+                await self._stop(live)
+        finally:
+            await store.close()
+        if self.supervisor.failure is not None:
+            log.error("stopped after a failure: %s", self.supervisor.failure)
+            return 1
+        log.info("stopped")
+        return 0
+
+    async def _start(self, store: Store, live: LiveState) -> None:
+        radius = self.radius = self._radius_server(store, live)
+        await radius.load()  # open sessions first: their addresses seed the engine
+        await live.load(radius.open_session_addresses())
+        live.on_dirty(self._on_dirty)
+        # Loaded state lives as long as the process: keep the collector off it.
+        gc.collect()
+        gc.freeze()
+        self.supervisor.start("change-feed", live.follow)
+        self.supervisor.start("session-sweep", self._sweep_sessions)
+        self._start_watchdog()
+        loop = asyncio.get_running_loop()
+        self._uninstall_signals = signals.install(
+            loop, stop=self.supervisor.stopping.set, reload=self._reload
+        )
+        try:
+            await radius.start()
+        except RadiusBindError as exc:
+            raise StartupError(str(exc)) from exc
+        self.events = EventsService(
+            store=store,
+            clock=self.clock,
+            metrics=self.metrics,
+            webhooks=lambda: self.settings.webhooks,
+            # A scheduled `disconnect` moves the status now; the live sessions'
+            # Disconnect-Request joins when the CoA sender is built.
+            on_disconnect=None,
+        )
+        await self.events.start()  # late scheduled events run now, in time order
+        await self._start_status(store, live)
+        self.notifier.ready(self._status_line())
+        log.info("provisiond %s ready: %s", provisiond.__version__, self._status_line())
+
+    async def _stop(self, live: LiveState) -> None:
+        """Stop intake first (HTTP, RADIUS), then the tasks, then the feed."""
+        uninstall = getattr(self, "_uninstall_signals", None)
+        if uninstall is not None:
+            uninstall()
+        self.notifier.stopping()
+        if self.status is not None:
+            await self.status.stop()
+            (self.settings.state_dir / STATUS_URL_FILE).unlink(missing_ok=True)
+        if self.radius is not None:
+            await self.radius.stop()  # answers what it accepted, after committing it
+        if self.events is not None:
+            await self.events.stop()  # pending steps and deliveries are durable
+        await self.supervisor.stop(grace=STOP_GRACE_S)
+        live.close()
+
+    def _radius_server(self, store: Store, live: LiveState) -> RadiusServer:
+        return RadiusServer(
+            settings=self.settings.radius,
+            nas_table=NasTable.from_devices(self.settings.devices),
+            state_dir=self.settings.state_dir,
+            engine=live,  # asks whichever engine is current, so a rebuild needs no hand-over
+            store=store,
+            clock=self.clock,
+            metrics=self.metrics,
+            on_sessions_changed=live.set_sessions,
+        )
+
+    async def _start_status(self, store: Store, live: LiveState) -> None:
+        api = ApiContext(
+            store=store,
+            engine=lambda: live.engine,
+            clock=self.clock,
+            readiness=self._readiness,
+            wait_applied=live.wait_applied,
+            webhooks=lambda: self.settings.webhooks,
+        )
+        self.status = StatusServer(settings=self.settings.status, api=api, metrics=self.metrics)
+        try:
+            await self.status.start()
+        except ListenError as exc:
+            raise StartupError(str(exc)) from exc
+        url = local_status_url(self.settings, self.status.bound_port)
+        # Commands on this host (`provisiond import`) find the running API here.
+        (self.settings.state_dir / STATUS_URL_FILE).write_text(url + "\n")
+
+    def _on_dirty(self, dirty: Dirty) -> None:
+        if self.radius is not None:
+            self.radius.invalidate(dirty.usernames)
+
+    def _readiness(self) -> tuple[bool, list[str]]:
+        # The store is loaded and the sockets are bound before the API answers at all;
+        # device sync state joins this when the reconciler is wired in.
+        return self.engine is not None, []
+
+    async def _sweep_sessions(self) -> None:
+        interval = min(MAX_SWEEP_INTERVAL_S, self.settings.radius.stale_after / 4)
+        while True:
+            await self.clock.sleep(interval)
+            if self.radius is not None:
+                await self.radius.sweep(self.clock.now())
+
+    def _configure_logging(self) -> None:
+        self.scrubber.set_secrets(secrets_in(self.settings))
+        logsetup.configure(
+            fmt=self.settings.logging.format,
+            level=self.settings.logging.level,
+            scrubber=self.scrubber,
+        )
+
+    def _status_line(self) -> str:
+        accounts = self.engine.account_count if self.engine else 0
+        return f"{accounts} accounts, {len(self.settings.devices)} devices"
+
+    def _start_watchdog(self) -> None:
+        interval = self.notifier.watchdog_interval()
+        if interval is None:
+            return
+
+        async def watchdog() -> None:
+            # Sent from the event loop itself: a blocked loop stops the pings, as it should.
+            while True:
+                self.notifier.watchdog()
+                await self.clock.sleep(interval)
+
+        self.supervisor.start("watchdog", watchdog)
+
+    def _reload(self) -> None:
+        """SIGHUP: validate first; a bad config is refused and the last good one kept."""
+        try:
+            fresh = config.load(self.config_path)
+        except config.ConfigError as exc:
+            self._refuse_reload(exc.issues)
+            return
+        for name in _restart_only_changes(self.settings, fresh):
+            log.warning("config: %s changed; it takes effect at the next restart", name)
+        current = self.settings
+        self.settings = dataclasses.replace(
+            fresh, state_dir=current.state_dir, store=current.store, model=current.model
+        )
+        self._configure_logging()
+        if self.status is not None:
+            self.status.update_settings(self.settings.status)
+        if self.radius is not None:
+            self.radius.update(self.settings.radius, NasTable.from_devices(self.settings.devices))
+        name = f"reload-{self.clock.monotonic():.3f}"
+        self.supervisor.start(name, self._rebuild_engine, oneshot=True)
+        self.metrics.config_reload_successful.set(1)
+        self.metrics.config_reloads.labels(outcome="applied").inc()
+        log.info("config reloaded from %s", self.config_path)
+
+    def _refuse_reload(self, issues: Iterable[config.ConfigIssue]) -> None:
+        for issue in issues:
+            log.error("config reload refused: %s", issue)
+        log.error("keeping the last known good config")
+        self.metrics.config_reload_successful.set(0)
+        self.metrics.config_reloads.labels(outcome="refused").inc()
+
+    async def _rebuild_engine(self) -> None:
+        live, radius = self.live, self.radius
+        if live is None or not live.loaded:
+            return
+        try:
+            await live.rebuild(self.settings, live.engine.session_addresses())
+        except PolicyError:
+            # Config validation should make this unreachable; if not, stay on the old
+            # state rather than die: the network keeps what it has.
+            log.exception("the reloaded config cannot be applied; keeping the old state")
+            self.metrics.config_reload_successful.set(0)
+            return
+        if radius is not None:
+            radius.set_engine(live)  # the same seam; every cached answer goes
+
+
+def _restart_only_changes(old: config.Settings, new: config.Settings) -> Iterator[str]:
+    for name in ("state_dir", "store", "model"):
+        if getattr(old, name) != getattr(new, name):
+            yield name
+
+
+async def run_daemon(config_path: Path, *, clock: Clock | None = None) -> int:
+    settings = config.load(config_path)
+    return await Daemon(config_path, settings, clock or SystemClock()).run()

@@ -1,0 +1,168 @@
+"""The in-memory state (the policy engine), kept in step with the store's change feed.
+
+Every store commit reaches the engine through the feed; what the engine reports as changed
+(`Dirty`) fans out to whoever serves from it: the RADIUS reply cache, the device
+reconciler. Changes and rebuilds are serialised, so a change committed while a rebuild
+loads its snapshot waits in the feed and is re-read afterwards: nothing is missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from provisiond.app.commands import build_engine
+from provisiond.model import objects
+from provisiond.model.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+    from provisiond import config
+    from provisiond.model.device_state import SessionAddress
+    from provisiond.observability.metrics import Metrics
+    from provisiond.policy.auth import Accept, Reject
+    from provisiond.policy.definitions import Definition
+    from provisiond.policy.engine import Dirty, PolicyEngine
+    from provisiond.store import Store
+    from provisiond.store.feed import Change
+
+log = logging.getLogger(__name__)
+
+# The change-feed kinds the policy engine follows, and the model class behind each.
+DEFINITION_KINDS: Mapping[str, type[Definition]] = {
+    "account_statuses": objects.AccountStatus,
+    "account_types": objects.AccountType,
+    "account_groups": objects.AccountGroup,
+    "usage_policies": objects.UsagePolicy,
+    "services": objects.Service,
+    "address_lists": objects.AddressList,
+    "radius_groups": objects.RadiusGroup,
+}
+
+
+class LiveState:
+    def __init__(self, *, settings: config.Settings, store: Store, metrics: Metrics) -> None:
+        self.settings = settings
+        self._store = store
+        self._metrics = metrics
+        self._engine: PolicyEngine | None = None
+        self._lock = asyncio.Lock()
+        self._settled = asyncio.Condition()
+        self._subscription = store.feed.subscribe()  # before the load: nothing slips between
+        self._listeners: list[Callable[[Dirty], None]] = []
+
+    @property
+    def engine(self) -> PolicyEngine:
+        if self._engine is None:
+            raise RuntimeError("the policy engine is not loaded yet")
+        return self._engine
+
+    @property
+    def loaded(self) -> bool:
+        return self._engine is not None
+
+    def authorize(self, username: str, nas: str) -> Accept | Reject:
+        """The RADIUS server's question, answered by whichever engine is current."""
+        return self.engine.authorize(username, nas)
+
+    def on_dirty(self, listener: Callable[[Dirty], None]) -> None:
+        self._listeners.append(listener)
+
+    async def load(self, sessions: Iterable[SessionAddress] = ()) -> None:
+        async with self._lock:
+            self._engine = build_engine(self.settings, await self._store.load(), sessions)
+        self.publish_metrics()
+
+    async def rebuild(self, settings: config.Settings, sessions: Iterable[SessionAddress]) -> None:
+        """A reload: a new engine for new settings; raises PolicyError and keeps the old."""
+        try:
+            async with self._lock:
+                self._engine = build_engine(settings, await self._store.load(), sessions)
+                self.settings = settings
+        finally:
+            await self._notify_settled()
+        self.publish_metrics()
+
+    async def follow(self) -> None:
+        """The change-feed task: runs until the subscription closes."""
+        async for change in self._subscription:
+            async with self._lock:
+                dirty = await self._apply(change)
+            self._fan_out(dirty)
+            await self._notify_settled()
+
+    def close(self) -> None:
+        self._subscription.close()
+
+    def set_sessions(self, account_id: int, addresses: tuple[SessionAddress, ...]) -> None:
+        """Accounting changed an account's live-session addresses (soft addresses)."""
+        if self._engine is not None:
+            self._fan_out(self._engine.set_sessions(account_id, addresses))
+
+    async def wait_applied(self) -> None:
+        """Return once every change committed so far is in the in-memory state."""
+
+        def settled() -> bool:
+            return self._subscription.pending == 0 and not self._lock.locked()
+
+        async with self._settled:
+            await self._settled.wait_for(settled)
+
+    async def _notify_settled(self) -> None:
+        async with self._settled:
+            self._settled.notify_all()
+
+    async def _apply(self, change: Change) -> Dirty | None:
+        engine = self._engine
+        if engine is None:
+            return None
+        self._metrics.store_changes.labels(kind=change.kind).inc()
+        if change.kind == "*":
+            return engine.load(await self._store.load(), sessions=engine.session_addresses())
+        if change.kind == "accounts":
+            return await self._apply_accounts(engine, change.ids)
+        if change.kind in DEFINITION_KINDS:
+            return await self._apply_definitions(engine, DEFINITION_KINDS[change.kind], change.ids)
+        return None
+
+    async def _apply_accounts(self, engine: PolicyEngine, ids: Iterable[int]) -> Dirty | None:
+        dirty = None
+        for account_id in sorted(ids):
+            try:
+                step = engine.put_account(await self._store.get(objects.Account, account_id))
+            except NotFoundError:
+                step = engine.remove_account(account_id)
+            dirty = step if dirty is None else dirty | step
+        return dirty
+
+    async def _apply_definitions(
+        self, engine: PolicyEngine, kind: type[Definition], ids: Iterable[int]
+    ) -> Dirty | None:
+        dirty = None
+        for object_id in sorted(ids):
+            try:
+                step = engine.put_definition(await self._store.get(kind, object_id))
+            except NotFoundError:
+                step = engine.remove_definition(kind, object_id)
+            dirty = step if dirty is None else dirty | step
+        return dirty
+
+    def _fan_out(self, dirty: Dirty | None) -> None:
+        if not dirty:
+            return
+        self.publish_metrics(dirty.devices)
+        for listener in self._listeners:
+            listener(dirty)
+
+    def publish_metrics(self, devices: Iterable[str] | None = None) -> None:
+        engine = self._engine
+        if engine is None:
+            return
+        self._metrics.accounts.set(engine.account_count)
+        for name in engine.devices if devices is None else devices:
+            counts = engine.counts(name)
+            self._metrics.desired_entries.labels(device=name, kind="address").set(counts.addresses)
+            self._metrics.desired_entries.labels(device=name, kind="queue").set(counts.queues)
+            self._metrics.address_clashes.labels(device=name).set(counts.clashes)

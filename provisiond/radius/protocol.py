@@ -1,0 +1,308 @@
+"""The request path: datagrams in, answers out, on the auth and accounting ports.
+
+Authentication is answered inside `datagram_received`, synchronously, from memory: the
+client table, the duplicate cache and the per-user decision cache. No task, no I/O and
+no log line per packet (DESIGN.md §8); what happened is counted (`stats`). Accounting
+requests are checked the same way and then queued for the group commit
+(`acct_writer`), which answers them once their records are durable.
+
+Per datagram, in order: the source must be a configured NAS; a retransmission gets the
+cached answer; the packet must parse, come from a known client (NAS-Identifier where
+several share the address), carry a valid Request Authenticator (accounting) and a
+valid Message-Authenticator where one is present or required. Anything else is dropped
+and counted by reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
+
+from provisiond.radius import authenticate
+from provisiond.radius.accounting import AcctRecord, terminate_cause
+from provisiond.radius.acct_writer import Pending
+from provisiond.radius.auth import (
+    HASHED_REQUESTS,
+    verify_request_authenticator,
+    verify_request_message_authenticator,
+)
+from provisiond.radius.clients import select
+from provisiond.radius.dedup import PENDING, DuplicateCache, request_key
+from provisiond.radius.errors import MalformedPacket
+from provisiond.radius.packet import parse
+from provisiond.radius.reply import build_reply
+from provisiond.radius.stats import DropReason, RequestType
+from provisiond.radius.wire import ACCT_DELAY_TIME, HEADER_SIZE, AcctStatusType, Code
+
+if TYPE_CHECKING:
+    from provisiond.model.clock import Clock
+    from provisiond.radius.acct_writer import AccountingWriter
+    from provisiond.radius.clients import NasClient, NasTable
+    from provisiond.radius.decisions import DecisionCache
+    from provisiond.radius.packet import Packet
+    from provisiond.radius.stats import RadiusStats
+
+log = logging.getLogger(__name__)
+
+Address: TypeAlias = tuple[Any, ...]
+"""A source address as the socket gives it: (host, port) or IPv6's 4-tuple."""
+
+MAX_DELAY: Final = 86_400  # seconds of Acct-Delay-Time believed; more is a broken NAS
+_AUTH_CODES: Final = frozenset({Code.ACCESS_REQUEST, Code.STATUS_SERVER})
+_ACCT_CODES: Final = frozenset({Code.ACCOUNTING_REQUEST, Code.STATUS_SERVER})
+_SESSION_STATUSES: Final = frozenset(
+    {AcctStatusType.START, AcctStatusType.INTERIM_UPDATE, AcctStatusType.STOP}
+)
+_NAS_STATUSES: Final = frozenset({AcctStatusType.ACCOUNTING_ON, AcctStatusType.ACCOUNTING_OFF})
+# Framed-IP-Address values that name no address (RFC 2865 §5.8): not a session address.
+_NOT_ADDRESSES: Final = frozenset({"0.0.0.0", "255.255.255.255", "255.255.255.254"})  # noqa: S104
+
+
+def _duplicate_type(code: int, *, accounting: bool) -> RequestType:
+    if code == Code.STATUS_SERVER:
+        return RequestType.STATUS_SERVER
+    return RequestType.ACCOUNTING_REQUEST if accounting else RequestType.ACCESS_REQUEST
+
+
+class Handler:
+    """The shared state of every socket and the checks both ports run."""
+
+    def __init__(
+        self,
+        *,
+        table: NasTable,
+        decisions: DecisionCache,
+        writer: AccountingWriter,
+        auth_cache: DuplicateCache,
+        acct_cache: DuplicateCache,
+        clock: Clock,
+        stats: RadiusStats,
+    ) -> None:
+        self.table = table
+        self.decisions = decisions
+        self.writer = writer
+        self.auth_cache = auth_cache
+        self.acct_cache = acct_cache
+        self.clock = clock
+        self.stats = stats
+        self.warned: set[str] = set()  # NAS already told about a missing Message-Authenticator
+        self._internal_error_logged = False
+
+    # -- the checks both ports share ---------------------------------------------------
+
+    def admit(
+        self, data: bytes, address: Address, codes: frozenset[int]
+    ) -> tuple[Packet, NasClient] | None:
+        """The parsed packet and its client, or None when dropped (and counted)."""
+        candidates = self.table.candidates(address[0])
+        if not candidates:
+            self.stats.drop(DropReason.UNKNOWN_CLIENT)
+            return None
+        try:
+            packet = parse(data)
+        except MalformedPacket:
+            self.stats.drop(DropReason.MALFORMED)
+            return None
+        if packet.code not in codes:
+            self.stats.drop(DropReason.UNEXPECTED_CODE)
+            return None
+        # NAS-Identifier is decoded only where several NAS share the address.
+        client = (
+            candidates[0] if len(candidates) == 1 else select(candidates, packet.nas_identifier)
+        )
+        if client is None:
+            self.stats.drop(DropReason.UNKNOWN_CLIENT)
+            return None
+        return (packet, client) if self._authentic(packet, client) else None
+
+    def _authentic(self, packet: Packet, client: NasClient) -> bool:
+        secret = client.secret
+        if packet.code in HASHED_REQUESTS and not verify_request_authenticator(packet, secret):
+            self.stats.drop(DropReason.BAD_AUTHENTICATOR)
+            return False
+        if packet.message_authenticator_at >= 0:
+            if verify_request_message_authenticator(packet, secret):
+                return True
+            self.stats.drop(DropReason.BAD_MESSAGE_AUTHENTICATOR)
+            return False
+        # RFC 5997 §3: a Status-Server always carries one; it has no other protection.
+        if packet.code == Code.STATUS_SERVER or (
+            packet.code == Code.ACCESS_REQUEST and client.require_message_authenticator
+        ):
+            self._missing(packet, client)
+            return False
+        return True
+
+    def _missing(self, packet: Packet, client: NasClient) -> None:
+        self.stats.drop(DropReason.MISSING_MESSAGE_AUTHENTICATOR)
+        if client.name not in self.warned:
+            self.warned.add(client.name)
+            log.warning(
+                "NAS %s: dropping requests (code %d) without Message-Authenticator; set "
+                "require-message-auth on the NAS, or require_message_authenticator = false "
+                "in its [device.nas] for RouterOS < 7.15 (logged once)",
+                client.name,
+                packet.code,
+            )
+
+    def internal_error(self) -> None:
+        self.stats.drop(DropReason.INTERNAL_ERROR)
+        if not self._internal_error_logged:
+            self._internal_error_logged = True
+            log.error("RADIUS request handling failed; the request was dropped (logged once)")
+
+    # -- authentication ----------------------------------------------------------------
+
+    def access(self, packet: Packet, client: NasClient) -> bytes:
+        """The reply to an Access-Request, counted."""
+        decision = self.decisions.get(client.name, packet.user_name or b"")
+        salt = secrets.randbits(16) if packet.ms_chap2_response is not None else 0
+        answer = authenticate.answer(packet, client, decision, salt)
+        if answer.reason:
+            self.stats.rejected.inc()
+            self.stats.reject(answer.reason)
+        else:
+            self.stats.accepted.inc()
+        return build_reply(packet, answer.code, client.secret, answer.attributes)
+
+    # -- accounting --------------------------------------------------------------------
+
+    def record(self, packet: Packet, client: NasClient, status: int) -> AcctRecord:
+        """What the session table needs from an Accounting-Request."""
+        delay = min(max(packet.integer(ACCT_DELAY_TIME) or 0, 0), MAX_DELAY)
+        username = packet.user_name or b""
+        account_id, applied = None, None
+        if status in _SESSION_STATUSES:
+            decision = self.decisions.get(client.name, username)
+            account_id = decision.account_id
+            applied = decision.pairs if decision.accepted else None
+        framed_ip = packet.framed_ip_address
+        return AcctRecord(
+            nas=client.name,
+            status=status,
+            acct_session_id=packet.acct_session_id or "",
+            username=username.decode("utf-8", "backslashreplace"),
+            at=self.clock.now() - timedelta(seconds=delay),
+            account_id=account_id,
+            framed_ip=None if framed_ip in _NOT_ADDRESSES else framed_ip,
+            framed_ipv6_prefix=packet.framed_ipv6_prefix,
+            delegated_ipv6_prefix=packet.delegated_ipv6_prefix,
+            nas_ip_address=packet.nas_ip_address,
+            nas_identifier=packet.nas_identifier,
+            input_octets=packet.acct_input_octets64,
+            output_octets=packet.acct_output_octets64,
+            session_time=packet.acct_session_time,
+            terminate_cause=terminate_cause(packet.acct_terminate_cause),
+            last_applied=applied,
+        )
+
+    def respond(self, pending: Pending) -> None:
+        """Answer an Accounting-Request whose record is committed."""
+        reply = build_reply(pending.packet, Code.ACCOUNTING_RESPONSE, pending.client.secret)
+        now = self.clock.monotonic()
+        self.acct_cache.put(pending.key, reply, now)
+        pending.transport.sendto(reply, pending.address)
+        self.stats.accounted.inc()
+        self.stats.acct_latency.observe(now - pending.received)
+
+    def abandon(self, pending: Pending, reason: DropReason) -> None:
+        """Never answered: forget it, so the NAS's retransmission is a new request."""
+        self.acct_cache.forget(pending.key)
+        self.stats.drop(reason)
+
+
+class RadiusProtocol(asyncio.DatagramProtocol):
+    """One socket: `accounting` selects the port's request codes and handling."""
+
+    def __init__(self, handler: Handler, *, accounting: bool) -> None:
+        self._handler = handler
+        self.accounting = accounting
+        self._cache = handler.acct_cache if accounting else handler.auth_cache
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast("asyncio.DatagramTransport", transport)
+
+    def error_received(self, exc: Exception) -> None:
+        """Send failures and ICMP errors: UDP loses packets anyway, and the NAS retransmits."""
+
+    def datagram_received(self, data: bytes, addr: Address) -> None:
+        try:
+            self._receive(data, addr)
+        except Exception:  # noqa: BLE001 - a bad packet must never take the server down
+            self._handler.internal_error()
+
+    def _receive(self, data: bytes, addr: Address) -> None:
+        handler = self._handler
+        started = handler.clock.monotonic()
+        if len(data) < HEADER_SIZE:
+            handler.stats.drop(DropReason.MALFORMED)
+            return
+        key = request_key(addr[0], addr[1], data)
+        if self._replayed(key, addr, started):
+            return
+        admitted = handler.admit(data, addr, _ACCT_CODES if self.accounting else _AUTH_CODES)
+        if admitted is None:
+            return
+        packet, client = admitted
+        if packet.code == Code.STATUS_SERVER:
+            self._status(packet, client, key, addr, started)
+        elif self.accounting:
+            self._accounting_request(packet, client, key, addr, started)
+        else:
+            self._send(key, handler.access(packet, client), addr, started)
+            handler.stats.auth_latency.observe(handler.clock.monotonic() - started)
+
+    def _replayed(self, key: bytes, addr: Address, now: float) -> bool:
+        """RFC 5080 §2.2.2: a retransmission gets the first answer, or waits for it."""
+        cached = self._cache.get(key, now)
+        if cached is None:
+            return False
+        stats = self._handler.stats
+        if cached == PENDING:
+            stats.drop(DropReason.IN_PROGRESS)
+            return True
+        if self.transport is not None:
+            self.transport.sendto(cached, addr)
+        stats.duplicates[_duplicate_type(key[0], accounting=self.accounting)].inc()
+        return True
+
+    def _send(self, key: bytes, reply: bytes, addr: Address, now: float) -> None:
+        self._cache.put(key, reply, now)
+        if self.transport is not None:
+            self.transport.sendto(reply, addr)
+
+    def _status(
+        self, packet: Packet, client: NasClient, key: bytes, addr: Address, now: float
+    ) -> None:
+        """RFC 5997: Access-Accept on the auth port, Accounting-Response on the acct port."""
+        stats = self._handler.stats
+        code = Code.ACCOUNTING_RESPONSE if self.accounting else Code.ACCESS_ACCEPT
+        self._send(key, build_reply(packet, code, client.secret), addr, now)
+        (stats.status_acct if self.accounting else stats.status_auth).inc()
+        stats.status_latency.observe(self._handler.clock.monotonic() - now)
+
+    def _accounting_request(
+        self, packet: Packet, client: NasClient, key: bytes, addr: Address, now: float
+    ) -> None:
+        handler = self._handler
+        status = packet.acct_status_type
+        if status is None or (status in _SESSION_STATUSES and packet.acct_session_id is None):
+            handler.stats.drop(DropReason.MALFORMED)  # RFC 2866 §5: required attributes
+            return
+        handler.stats.record(status)
+        if status not in _SESSION_STATUSES and status not in _NAS_STATUSES:
+            # Nothing to keep (e.g. tunnel accounting): answered at once, as received.
+            self._send(key, build_reply(packet, Code.ACCOUNTING_RESPONSE, client.secret), addr, now)
+            handler.stats.accounted.inc()
+            return
+        if self.transport is None:  # not connected: nothing could carry the answer
+            return
+        record = handler.record(packet, client, status)
+        self._cache.start(key, now)
+        pending = Pending(record, packet, client, self.transport, addr, key, now, handler)
+        if not handler.writer.offer(pending):
+            handler.abandon(pending, DropReason.OVERLOAD)

@@ -1,0 +1,254 @@
+"""The open sessions in memory, and what a batch of accounting does to them.
+
+The book mirrors the open rows of the session table, indexed by key, by address and by
+account, so the rules that close sessions as `Stale` (DESIGN.md §5) are dict lookups:
+an address claimed by another open session, `stale_after` without accounting, a NAS
+rebooting, and a new session with the same key. It does no I/O: `apply` turns a batch
+into the rows to write (`Changes`), and the caller writes them in one transaction.
+
+A claim is global, not per NAS: one address is one subscriber at a time across the
+network. When a session claims an address another open session holds, the other one is
+closed, whatever its NAS.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from provisiond.radius import accounting
+from provisiond.radius.wire import AcctStatusType
+from provisiond.store.sessions import SessionState
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from datetime import datetime
+
+    from provisiond.model.device_state import SessionAddress
+    from provisiond.radius.accounting import AcctRecord
+    from provisiond.store.sessions import SessionKey, SessionRow
+
+
+class StaleRule(StrEnum):
+    """Why a session was closed as `Stale` (a metric label)."""
+
+    ADDRESS_CLAIMED = "address_claimed"
+    STALE_AFTER = "stale_after"
+    NAS_REBOOT = "nas_reboot"
+    SAME_KEY = "same_key"
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """Close the open sessions that had no accounting since `now - stale_after`."""
+
+    now: datetime
+    stale_after: float  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class NasReboot:
+    """Close every open session of a NAS (Accounting-On/Off, or a detected reboot)."""
+
+    nas: str
+    at: datetime
+
+
+@dataclass(slots=True)
+class Changes:
+    """What one batch did: rows to write, accounts whose addresses may have moved."""
+
+    rows: dict[int, SessionRow] = field(default_factory=dict)  # final state of each row
+    new_ids: set[int] = field(default_factory=set)
+    accounts: set[int] = field(default_factory=set)
+    stale: Counter[StaleRule] = field(default_factory=Counter)
+    closed: int = 0  # sessions closed, by a Stop or as stale
+    closed_by_event: list[int] = field(default_factory=list)  # per event, sessions closed
+    latest_closed: dict[SessionKey, SessionRow] = field(default_factory=dict)
+
+    @property
+    def inserted(self) -> list[SessionRow]:
+        return [row for row_id, row in self.rows.items() if row_id in self.new_ids]
+
+    @property
+    def updated(self) -> list[SessionRow]:
+        return [row for row_id, row in self.rows.items() if row_id not in self.new_ids]
+
+
+class SessionBook:
+    """The open sessions. Only the accounting writer changes it, one batch at a time."""
+
+    def __init__(self) -> None:
+        self._open: dict[SessionKey, SessionRow] = {}
+        self._by_address: dict[str, SessionKey] = {}
+        self._by_account: dict[int, set[SessionKey]] = {}
+        self._last_id = 0
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def load(self, rows: Iterable[SessionRow], last_id: int) -> None:
+        """Replace the book with the stored open sessions (at start, or after a failed
+        commit, when memory may hold changes that never reached the disk)."""
+        self._open.clear()
+        self._by_address.clear()
+        self._by_account.clear()
+        self._last_id = last_id
+        for row in rows:
+            # As stored: two open rows claiming one address (which the rules never leave
+            # behind) are not resolved here; the next accounting for either settles it.
+            self._open[row.key] = row
+            for address in accounting.addresses(row):
+                self._by_address[address] = row.key
+            if row.account_id is not None:
+                self._by_account.setdefault(row.account_id, set()).add(row.key)
+
+    def get(self, key: SessionKey) -> SessionRow | None:
+        return self._open.get(key)
+
+    def rows(self) -> list[SessionRow]:
+        return list(self._open.values())
+
+    def addresses_of(self, account_id: int) -> tuple[SessionAddress, ...]:
+        keys = self._by_account.get(account_id, ())
+        return tuple(
+            address
+            for key in sorted(keys)
+            for address in accounting.session_addresses(self._open[key])
+        )
+
+    def all_addresses(self) -> list[SessionAddress]:
+        return [
+            address for row in self._open.values() for address in accounting.session_addresses(row)
+        ]
+
+    # -- a batch ----------------------------------------------------------------------
+
+    def apply(
+        self,
+        events: Sequence[AcctRecord | Sweep | NasReboot],
+        closed: Mapping[SessionKey, SessionRow],
+    ) -> Changes:
+        """Apply events in order. `closed` holds the newest closed row of the keys of
+        Interims and Stops that were not open when the batch began."""
+        changes = Changes(latest_closed=dict(closed))
+        for event in events:
+            before = changes.closed
+            if isinstance(event, Sweep):
+                self._sweep(event, changes)
+            elif isinstance(event, NasReboot):
+                self._close_nas(event.nas, event.at, changes)
+            else:
+                self._record(event, changes)
+            changes.closed_by_event.append(changes.closed - before)
+        return changes
+
+    def _record(self, record: AcctRecord, changes: Changes) -> None:
+        status = record.status
+        if status in (AcctStatusType.ACCOUNTING_ON, AcctStatusType.ACCOUNTING_OFF):
+            self._close_nas(record.nas, record.at, changes)
+        elif status == AcctStatusType.START:
+            self._start(record, changes)
+        elif status == AcctStatusType.INTERIM_UPDATE:
+            self._interim(record, changes)
+        elif status == AcctStatusType.STOP:
+            self._stop(record, changes)
+
+    def _start(self, record: AcctRecord, changes: Changes) -> None:
+        current = self._open.get(record.key)
+        if current is not None:
+            self._close(current, record.at, StaleRule.SAME_KEY, changes)
+        self._put(accounting.created(record, self._next_id(changes), SessionState.OPEN), changes)
+
+    def _interim(self, record: AcctRecord, changes: Changes) -> None:
+        current = self._open.get(record.key)
+        if current is not None:
+            self._put(accounting.updated(current, record), changes)
+            return
+        previous = changes.latest_closed.get(record.key)
+        if previous is None:
+            self._put(
+                accounting.created(record, self._next_id(changes), SessionState.OPEN), changes
+            )
+        elif previous.terminate_cause == accounting.STALE:
+            self._put(accounting.reopened(previous, record), changes)
+        # else: an Interim after the session's Stop arrived late; nothing to change.
+
+    def _stop(self, record: AcctRecord, changes: Changes) -> None:
+        current = self._open.get(record.key)
+        if current is not None:
+            self._remove(current)
+            self._changed(accounting.stopped(current, record), changes)
+        elif record.key not in changes.latest_closed:
+            # Never seen: kept as a closed record. Already closed: answered, unchanged.
+            row = accounting.created(record, self._next_id(changes), SessionState.CLOSED)
+            self._changed(row, changes)
+
+    def _sweep(self, sweep: Sweep, changes: Changes) -> None:
+        deadline = sweep.now - timedelta(seconds=sweep.stale_after)
+        for row in [row for row in self._open.values() if row.updated_at < deadline]:
+            self._close(row, sweep.now, StaleRule.STALE_AFTER, changes)
+
+    def _close_nas(self, nas: str, at: datetime, changes: Changes) -> None:
+        for row in [row for row in self._open.values() if row.nas == nas]:
+            self._close(row, at, StaleRule.NAS_REBOOT, changes)
+
+    # -- bookkeeping ------------------------------------------------------------------
+
+    def _next_id(self, changes: Changes) -> int:
+        self._last_id += 1
+        changes.new_ids.add(self._last_id)
+        return self._last_id
+
+    def _close(self, row: SessionRow, at: datetime, rule: StaleRule, changes: Changes) -> None:
+        self._remove(row)
+        self._changed(accounting.closed_stale(row, at), changes)
+        changes.stale[rule] += 1
+
+    def _changed(self, row: SessionRow, changes: Changes) -> None:
+        """A row closed (or created closed): its addresses, if any, have left."""
+        changes.rows[row.id] = row
+        changes.latest_closed[row.key] = row
+        changes.closed += 1
+        if row.account_id is not None:
+            changes.accounts.add(row.account_id)
+
+    def _remove(self, row: SessionRow) -> None:
+        key = row.key
+        del self._open[key]
+        for address in accounting.addresses(row):
+            if self._by_address.get(address) == key:
+                del self._by_address[address]
+        if row.account_id is not None:
+            keys = self._by_account[row.account_id]
+            keys.discard(key)
+            if not keys:
+                del self._by_account[row.account_id]
+
+    def _put(self, row: SessionRow, changes: Changes) -> None:
+        """Make `row` the open session of its key, taking over the addresses it claims."""
+        key = row.key
+        previous = self._open.get(key)
+        if previous is not None:
+            self._remove(previous)
+        for address in accounting.addresses(row):
+            holder = self._by_address.get(address)
+            if holder is not None and holder != key:
+                self._close(self._open[holder], row.updated_at, StaleRule.ADDRESS_CLAIMED, changes)
+            self._by_address[address] = key
+        self._open[key] = row
+        changes.rows[row.id] = row
+        if row.account_id is not None:
+            self._by_account.setdefault(row.account_id, set()).add(key)
+            if previous is None or _moved(previous, row):
+                changes.accounts.add(row.account_id)
+
+
+def _moved(previous: SessionRow, row: SessionRow) -> bool:
+    """Whether an open session's soft addresses changed (address or owner)."""
+    return previous.account_id != row.account_id or accounting.addresses(
+        previous
+    ) != accounting.addresses(row)

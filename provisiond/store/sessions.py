@@ -1,0 +1,222 @@
+"""The RADIUS session table: rows in, rows out, on the store's single writer.
+
+Accounting (`provisiond.radius`) decides what each record does to the sessions; this
+module only reads and writes the rows. Everything goes through `Store.write`, so a batch
+of accounting records is one transaction on the writer's connection and its
+Accounting-Responses can wait for exactly that COMMIT (DESIGN.md §5 "Durable").
+
+Ids are handed out by the caller (the accounting writer is the only writer of this
+table), starting after `load_open`'s highest id, so a batch inserts with one
+`executemany` instead of a round trip per row for a database-generated id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Final, Protocol, TypeAlias, TypeVar
+
+import sqlalchemy as sa
+
+from provisiond.store.tables import sessions as table
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Mapping, Sequence
+    from datetime import datetime
+
+    from sqlalchemy.engine import RowMapping
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from provisiond.store.store import Store
+
+SessionKey: TypeAlias = tuple[str, str, str]
+"""(NAS device name, Acct-Session-Id, User-Name): what a session is known by."""
+
+Pairs: TypeAlias = tuple[tuple[str, str], ...]
+"""Reply attributes as (name, value) pairs, the policy engine's `Attributes`."""
+
+MAX_COUNTER: Final = 2**63 - 1  # a signed 64-bit column; 9.2 EB, never reached in practice
+
+
+class SessionState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """One session as stored. Octets are 64-bit (Gigawords included); times are UTC."""
+
+    id: int
+    nas: str
+    acct_session_id: str
+    username: str
+    account_id: int | None
+    started_at: datetime
+    updated_at: datetime
+    state: SessionState = SessionState.OPEN
+    framed_ip: str | None = None
+    framed_ipv6_prefix: str | None = None
+    delegated_ipv6_prefix: str | None = None
+    nas_ip_address: str | None = None
+    nas_identifier: str | None = None
+    input_octets: int = 0
+    output_octets: int = 0
+    session_time: int = 0
+    terminate_cause: str | None = None
+    last_applied: Pairs | None = None
+
+    @property
+    def key(self) -> SessionKey:
+        return (self.nas, self.acct_session_id, self.username)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is SessionState.OPEN
+
+
+class RowChanges(Protocol):
+    """What a decision wants written: new rows, and new states of stored rows."""
+
+    @property
+    def inserted(self) -> Sequence[SessionRow]: ...
+
+    @property
+    def updated(self) -> Sequence[SessionRow]: ...
+
+
+C = TypeVar("C", bound=RowChanges)
+
+
+def _values(row: SessionRow) -> dict[str, object]:
+    values = asdict(row)
+    values["state"] = row.state.value
+    values["last_applied"] = (
+        None if row.last_applied is None else [list(p) for p in row.last_applied]
+    )
+    return values
+
+
+def _row(mapping: RowMapping) -> SessionRow:
+    values = dict(mapping)
+    values["state"] = SessionState(values["state"])
+    applied = values["last_applied"]
+    values["last_applied"] = (
+        None if applied is None else tuple((str(n), str(v)) for n, v in applied)
+    )
+    return SessionRow(**values)
+
+
+_UPDATE: Final = (
+    table.update()
+    .where(table.c.id == sa.bindparam("row_id"))
+    .values(
+        {
+            column.name: sa.bindparam(column.name, type_=column.type)
+            for column in table.c
+            if column.name != "id"
+        }
+    )
+)
+
+
+async def save(conn: AsyncConnection, changes: RowChanges) -> None:
+    """Insert the new rows and overwrite the changed ones, each kind in one executemany."""
+    if changes.inserted:
+        await conn.execute(table.insert(), [_values(row) for row in changes.inserted])
+    if changes.updated:
+        params = []
+        for row in changes.updated:
+            values = _values(row)
+            values["row_id"] = values.pop("id")
+            params.append(values)
+        await conn.execute(_UPDATE, params)
+
+
+async def open_rows(conn: AsyncConnection) -> list[SessionRow]:
+    query = sa.select(table).where(table.c.state == SessionState.OPEN.value).order_by(table.c.id)
+    return [_row(mapping) for mapping in (await conn.execute(query)).mappings()]
+
+
+async def highest_id(conn: AsyncConnection) -> int:
+    return int((await conn.execute(sa.select(sa.func.max(table.c.id)))).scalar() or 0)
+
+
+async def latest_closed(
+    conn: AsyncConnection, keys: Collection[SessionKey]
+) -> dict[SessionKey, SessionRow]:
+    """The newest closed row of each key that has one (late Stops and Interims ask)."""
+    found: dict[SessionKey, SessionRow] = {}
+    for nas, acct_session_id, username in keys:
+        query = (
+            sa.select(table)
+            .where(
+                table.c.nas == nas,
+                table.c.acct_session_id == acct_session_id,
+                table.c.username == username,
+                table.c.state == SessionState.CLOSED.value,
+            )
+            .order_by(table.c.id.desc())
+            .limit(1)
+        )
+        mapping = (await conn.execute(query)).mappings().first()
+        if mapping is not None:
+            found[(nas, acct_session_id, username)] = _row(mapping)
+    return found
+
+
+class SessionStore:
+    """The session table through a `Store`'s writer (reads too: they are rare and small)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def load_open(self) -> tuple[list[SessionRow], int]:
+        """The open sessions, and the highest id ever stored (the next id is one more)."""
+
+        async def job(conn: AsyncConnection) -> tuple[list[SessionRow], int]:
+            return await open_rows(conn), await highest_id(conn)
+
+        return await self._store.write(job)
+
+    async def commit(
+        self,
+        lookup: Collection[SessionKey],
+        decide: Callable[[Mapping[SessionKey, SessionRow]], C],
+    ) -> C:
+        """One transaction: read the newest closed rows of `lookup`, let `decide` work out
+        the changes from them (it must not await), write the changes, COMMIT."""
+
+        async def job(conn: AsyncConnection) -> C:
+            closed = await latest_closed(conn, lookup) if lookup else {}
+            changes = decide(closed)
+            await save(conn, changes)
+            return changes
+
+        return await self._store.write(job)
+
+    async def get(self, session_id: int) -> SessionRow | None:
+        async def job(conn: AsyncConnection) -> SessionRow | None:
+            query = sa.select(table).where(table.c.id == session_id)
+            mapping = (await conn.execute(query)).mappings().first()
+            return None if mapping is None else _row(mapping)
+
+        return await self._store.write(job)
+
+    async def find(self, key: SessionKey) -> list[SessionRow]:
+        """Every row of one key, oldest first."""
+
+        async def job(conn: AsyncConnection) -> list[SessionRow]:
+            nas, acct_session_id, username = key
+            query = (
+                sa.select(table)
+                .where(
+                    table.c.nas == nas,
+                    table.c.acct_session_id == acct_session_id,
+                    table.c.username == username,
+                )
+                .order_by(table.c.id)
+            )
+            return [_row(mapping) for mapping in (await conn.execute(query)).mappings()]
+
+        return await self._store.write(job)
