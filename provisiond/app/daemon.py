@@ -18,13 +18,16 @@ from provisiond.app.commands import (
     secrets_in,
 )
 from provisiond.app.live import LiveState
+from provisiond.drivers import registry as driver_registry
 from provisiond.events import EventsService
+from provisiond.model.enums import TriggerEvent
 from provisiond.observability import logging as logsetup
 from provisiond.observability.metrics import Metrics
 from provisiond.policy.errors import PolicyError
 from provisiond.radius.clients import NasTable
 from provisiond.radius.errors import RadiusBindError
 from provisiond.radius.server import RadiusServer
+from provisiond.reconcile import Reconciler
 from provisiond.runtime import signals
 from provisiond.runtime.clock import SystemClock
 from provisiond.runtime.lock import LockHeldError, StateLock
@@ -38,11 +41,13 @@ if TYPE_CHECKING:
 
     from provisiond.model.clock import Clock
     from provisiond.policy.engine import Dirty, PolicyEngine
+    from provisiond.reconcile.state import DeviceEvent
     from provisiond.store import Store
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE_S = 5.0  # well inside the 10 s DESIGN.md §3 allows for a graceful stop
+SYNC_STATUS_INTERVAL_S = 5.0
 MAX_SWEEP_INTERVAL_S = 60.0  # stale-session sweep: often enough that stale_after holds
 
 
@@ -62,6 +67,7 @@ class Daemon:
         self.radius: RadiusServer | None = None
         self.status: StatusServer | None = None
         self.events: EventsService | None = None
+        self.reconciler: Reconciler | None = None
 
     @property
     def engine(self) -> PolicyEngine | None:
@@ -126,6 +132,9 @@ class Daemon:
             on_disconnect=None,
         )
         await self.events.start()  # late scheduled events run now, in time order
+        self.reconciler = self._reconciler(store, live)
+        await self.reconciler.start()  # first syncs run in the background: READY is not held
+        self.supervisor.start("sync-status", self._report_sync_progress)
         await self._start_status(store, live)
         self.notifier.ready(self._status_line())
         log.info("provisiond %s ready: %s", provisiond.__version__, self._status_line())
@@ -141,6 +150,8 @@ class Daemon:
             (self.settings.state_dir / STATUS_URL_FILE).unlink(missing_ok=True)
         if self.radius is not None:
             await self.radius.stop()  # answers what it accepted, after committing it
+        if self.reconciler is not None:
+            await self.reconciler.stop(STOP_GRACE_S)  # finish the pass in progress
         if self.events is not None:
             await self.events.stop()  # pending steps and deliveries are durable
         await self.supervisor.stop(grace=STOP_GRACE_S)
@@ -158,6 +169,39 @@ class Daemon:
             on_sessions_changed=live.set_sessions,
         )
 
+    def _reconciler(self, store: Store, live: LiveState) -> Reconciler:
+        return Reconciler(
+            devices=self.settings.devices,
+            driver_factory=driver_registry.create,
+            desired=live.desired,
+            address_lists=live.address_lists,
+            store=store,
+            clock=self.clock,
+            settings=self.settings.reconcile,
+            metrics=self.metrics,
+            on_event=self._on_device_event,
+        )
+
+    def _on_device_event(self, event: DeviceEvent) -> None:
+        """`device.unreachable` / `device.recovered` become trigger events (§6)."""
+        events = self.events
+        if events is None:
+            return
+        data = {"device": event.device, "error": event.error}
+
+        async def fire() -> None:
+            await events.fire(TriggerEvent(event.event), None, data)
+
+        self.supervisor.start(
+            f"{event.event}-{event.device}-{event.at.timestamp()}", fire, oneshot=True
+        )
+
+    async def _report_sync_progress(self) -> None:
+        """systemd's STATUS= line: how many devices are in sync, refreshed every few seconds."""
+        while True:
+            self.notifier.status(self._status_line())
+            await self.clock.sleep(SYNC_STATUS_INTERVAL_S)
+
     async def _start_status(self, store: Store, live: LiveState) -> None:
         api = ApiContext(
             store=store,
@@ -166,6 +210,7 @@ class Daemon:
             readiness=self._readiness,
             wait_applied=live.wait_applied,
             webhooks=lambda: self.settings.webhooks,
+            devices_view=self.reconciler,
         )
         self.status = StatusServer(settings=self.settings.status, api=api, metrics=self.metrics)
         try:
@@ -179,11 +224,15 @@ class Daemon:
     def _on_dirty(self, dirty: Dirty) -> None:
         if self.radius is not None:
             self.radius.invalidate(dirty.usernames)
+        if self.reconciler is not None:
+            self.reconciler.notify(dirty.devices)
 
     def _readiness(self) -> tuple[bool, list[str]]:
         # The store is loaded and the sockets are bound before the API answers at all;
-        # device sync state joins this when the reconciler is wired in.
-        return self.engine is not None, []
+        # what remains is the devices' first sync (bounded by `ready_timeout`).
+        if self.engine is None or self.reconciler is None:
+            return False, []
+        return self.reconciler.ready(self.clock.monotonic())
 
     async def _sweep_sessions(self) -> None:
         interval = min(MAX_SWEEP_INTERVAL_S, self.settings.radius.stale_after / 4)
@@ -202,7 +251,11 @@ class Daemon:
 
     def _status_line(self) -> str:
         accounts = self.engine.account_count if self.engine else 0
-        return f"{accounts} accounts, {len(self.settings.devices)} devices"
+        if self.reconciler is None:
+            return f"{accounts} accounts"
+        states = [status.state for status in self.reconciler.statuses()]
+        in_sync = sum(1 for state in states if state == "in_sync")
+        return f"{accounts} accounts, {in_sync}/{len(states)} devices in sync"
 
     def _start_watchdog(self) -> None:
         interval = self.notifier.watchdog_interval()

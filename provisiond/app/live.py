@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from provisiond import config
-    from provisiond.model.device_state import SessionAddress
+    from provisiond.model.device_state import DesiredState, SessionAddress
     from provisiond.observability.metrics import Metrics
     from provisiond.policy.auth import Accept, Reject
     from provisiond.policy.definitions import Definition
@@ -52,6 +52,8 @@ class LiveState:
         self._settled = asyncio.Condition()
         self._subscription = store.feed.subscribe()  # before the load: nothing slips between
         self._listeners: list[Callable[[Dirty], None]] = []
+        # Address list id → name, for the reconciler's rename detection (`set list=`).
+        self._list_names: dict[int, str] = {}
 
     @property
     def engine(self) -> PolicyEngine:
@@ -70,16 +72,27 @@ class LiveState:
     def on_dirty(self, listener: Callable[[Dirty], None]) -> None:
         self._listeners.append(listener)
 
+    def desired(self, device: str) -> DesiredState:
+        """The current engine's desired state (an engine rebuilt on reload included)."""
+        return self.engine.desired(device)
+
+    def address_lists(self) -> Mapping[int, str]:
+        return self._list_names
+
     async def load(self, sessions: Iterable[SessionAddress] = ()) -> None:
         async with self._lock:
-            self._engine = build_engine(self.settings, await self._store.load(), sessions)
+            dataset = await self._store.load()
+            self._engine = build_engine(self.settings, dataset, sessions)
+            self._list_names = {item.id: item.name for item in dataset.address_lists}
         self.publish_metrics()
 
     async def rebuild(self, settings: config.Settings, sessions: Iterable[SessionAddress]) -> None:
         """A reload: a new engine for new settings; raises PolicyError and keeps the old."""
         try:
             async with self._lock:
-                self._engine = build_engine(settings, await self._store.load(), sessions)
+                dataset = await self._store.load()
+                self._engine = build_engine(settings, dataset, sessions)
+                self._list_names = {item.id: item.name for item in dataset.address_lists}
                 self.settings = settings
         finally:
             await self._notify_settled()
@@ -120,7 +133,9 @@ class LiveState:
             return None
         self._metrics.store_changes.labels(kind=change.kind).inc()
         if change.kind == "*":
-            return engine.load(await self._store.load(), sessions=engine.session_addresses())
+            dataset = await self._store.load()
+            self._list_names = {item.id: item.name for item in dataset.address_lists}
+            return engine.load(dataset, sessions=engine.session_addresses())
         if change.kind == "accounts":
             return await self._apply_accounts(engine, change.ids)
         if change.kind in DEFINITION_KINDS:
@@ -143,9 +158,15 @@ class LiveState:
         dirty = None
         for object_id in sorted(ids):
             try:
-                step = engine.put_definition(await self._store.get(kind, object_id))
+                definition = await self._store.get(kind, object_id)
             except NotFoundError:
                 step = engine.remove_definition(kind, object_id)
+                if kind is objects.AddressList:
+                    self._list_names.pop(object_id, None)
+            else:
+                step = engine.put_definition(definition)
+                if isinstance(definition, objects.AddressList):
+                    self._list_names[definition.id] = definition.name
             dirty = step if dirty is None else dirty | step
         return dirty
 

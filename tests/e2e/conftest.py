@@ -51,12 +51,12 @@ class Sandbox:
         document: dict[str, object] = json.loads(self.cli(*args).stdout)
         return document
 
-    async def start(self) -> asyncio.subprocess.Process:
+    async def start(self, command: str = "run") -> asyncio.subprocess.Process:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "provisiond",
-            "run",
+            command,
             "-c",
             str(self.config),
             stdout=asyncio.subprocess.DEVNULL,
@@ -83,7 +83,14 @@ def radius_section() -> str:
     return f"[radius]\nauth_port = {auth}\nacct_port = {acct}\ncoa_port = {coa}\n"
 
 
-def write_config(root: Path, *, state_dir: Path) -> Path:
+def free_tcp_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def write_config(root: Path, *, state_dir: Path, device_port: int = 1) -> Path:
     path = root / "provisiond.toml"
     path.write_text(
         textwrap.dedent(
@@ -102,7 +109,7 @@ def write_config(root: Path, *, state_dir: Path) -> Path:
             name = "edge-1"
             platform = "routeros"
             host = "127.0.0.1"
-            port = 1
+            port = {device_port}
             username = "provisiond"
             password = "e2e-router-password"
             queues = true

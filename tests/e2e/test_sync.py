@@ -1,0 +1,97 @@
+"""`provisiond run` beside `provisiond lab`: an API write lands on the router, as a process."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import librouteros
+import pytest
+
+from tests.e2e.conftest import EXAMPLE_DATA, Sandbox, free_tcp_port, wait_for_log, write_config
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+ADMIN = {"Authorization": "Bearer e2e-admin-token"}
+ADDRESS_LIST = ("ip", "firewall", "address-list")
+
+
+@pytest.fixture
+async def synced(tmp_path: Path) -> AsyncIterator[tuple[Sandbox, int]]:
+    port = free_tcp_port()
+    state_dir = tmp_path / "var"
+    sandbox = Sandbox(
+        tmp_path, write_config(tmp_path, state_dir=state_dir, device_port=port), state_dir
+    )
+    sandbox.cli("import", "-c", str(sandbox.config), str(EXAMPLE_DATA))
+    lab = await sandbox.start("lab")
+    daemon = None
+    try:
+        await wait_for_log(lab, "RouterOS API on")
+        daemon = await sandbox.start()
+        await wait_for_log(daemon, "ready")
+        yield sandbox, port
+        daemon.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(10):
+            assert await daemon.wait() == 0
+    finally:
+        for process in (daemon, lab):
+            if process is not None and process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                async with asyncio.timeout(10):
+                    await process.wait()
+
+
+async def router_entries(port: int, list_name: str) -> list[dict[str, Any]]:
+    api = await librouteros.async_connect(
+        "127.0.0.1", "provisiond", "e2e-router-password", port=port, encoding="utf-8"
+    )
+    try:
+        path = api.path(*ADDRESS_LIST)
+        return [dict(row) async for row in path if row.get("list") == list_name]
+    finally:
+        await api.close()
+
+
+async def until_on_router(port: int, list_name: str, address: str) -> dict[str, Any]:
+    for _ in range(100):
+        for entry in await router_entries(port, list_name):
+            if entry.get("address") == address:
+                return entry
+        await asyncio.sleep(0.1)
+    pytest.fail(f"{address} never reached list {list_name!r} on the router")
+
+
+async def until_gone(port: int, list_name: str, address: str) -> None:
+    for _ in range(100):
+        if all(entry.get("address") != address for entry in await router_entries(port, list_name)):
+            return
+        await asyncio.sleep(0.1)
+    pytest.fail(f"{address} never left list {list_name!r} on the router")
+
+
+async def test_an_api_write_reaches_the_router(synced: tuple[Sandbox, int]) -> None:
+    sandbox, port = synced
+    active = await until_on_router(port, "active", "100.64.0.11")  # the first sync
+    assert active["comment"] == "provisiond:1001"
+
+    url = (sandbox.state_dir / "status.url").read_text().strip()
+    async with aiohttp.ClientSession(headers=ADMIN) as session:
+        async with session.patch(f"{url}/api/v1/accounts/1001", json={"delinquent": True}) as reply:
+            assert reply.status == 200
+        moved = await until_on_router(port, "delinquent", "100.64.0.11")
+        assert moved["comment"] == "provisiond:1001"
+        await until_gone(port, "active", "100.64.0.11")  # a list swap adds first, then removes
+
+        async with session.get(f"{url}/api/v1/devices") as reply:
+            devices = (await reply.json())["items"]
+        assert devices[0]["name"] == "edge-1"
+        assert devices[0]["owned_entries"] > 0
+        async with session.get(f"{url}/readyz") as reply:
+            assert reply.status == 200
