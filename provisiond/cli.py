@@ -139,7 +139,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     settings = load_settings(config_argument(args.config))
     try:
         plans = asyncio.run(app.plan_devices(settings, args.device))
-    except app.StartupError as exc:
+    except (app.StartupError, ModelError) as exc:  # ModelError: a device cannot be reached
         raise CommandError(str(exc)) from exc
     if args.json:
         documents = [planning.to_json(plan) for plan in plans]

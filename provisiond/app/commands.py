@@ -6,11 +6,13 @@ import asyncio
 import dataclasses
 from typing import TYPE_CHECKING
 
-import provisiond.plan as planning
+from provisiond.drivers import registry as driver_registry
 from provisiond.lab import runner as lab_runner
 from provisiond.model.secret import Secret
 from provisiond.observability import logging as logsetup
+from provisiond.observability.metrics import Metrics
 from provisiond.policy.engine import PolicyEngine, PolicySettings
+from provisiond.reconcile import Reconciler
 from provisiond.runtime import signals
 from provisiond.runtime.clock import SystemClock
 from provisiond.runtime.lock import StateLock, is_locked
@@ -129,23 +131,37 @@ async def load_dataset(settings: config.Settings) -> Dataset:
 
 
 async def plan_devices(settings: config.Settings, device: str | None) -> list[Plan]:
-    """What a sync would change; until the drivers exist, each device is observed empty."""
-    names = [d.name for d in settings.devices if device is None or d.name == device]
+    """`provisiond plan`: observe each managed device and diff it; changes nothing.
+
+    Beside a running daemon this only reads: the store through SQLite WAL, the routers
+    through their own connections.
+    """
+    managed = [d for d in settings.devices if d.platform.managed]
+    names = [d.name for d in managed if device is None or d.name == device]
     if device is not None and not names:
-        raise StartupError(f"no device named {device!r} in the config")
-    engine = build_engine(settings, await load_dataset(settings))
-    by_name = {d.name: d for d in settings.devices}
-    plans = []
-    for name in names:
-        plan = planning.diff(engine.desired(name), (), comment_prefix=by_name[name].comment_prefix)
-        plans.append(
-            planning.hold_mass_removals(
-                plan,
-                max_remove_fraction=settings.reconcile.max_remove_fraction,
-                max_remove_min=settings.reconcile.max_remove_min,
-            )
+        raise StartupError(f"no managed device named {device!r} in the config")
+    clock = SystemClock()
+    store = await open_store(settings, clock)
+    try:
+        dataset = await store.load()
+        engine = build_engine(settings, dataset)
+        lists = {item.id: item.name for item in dataset.address_lists}
+        reconciler = Reconciler(
+            devices=managed,
+            driver_factory=driver_registry.create,
+            desired=engine.desired,
+            address_lists=lambda: lists,
+            store=store,
+            clock=clock,
+            settings=settings.reconcile,
+            metrics=Metrics(),
         )
-    return plans
+        try:
+            return [await reconciler.plan(name) for name in names]
+        finally:
+            await reconciler.stop(0)
+    finally:
+        await store.close()
 
 
 async def run_lab(settings: config.Settings) -> None:

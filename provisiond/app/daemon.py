@@ -18,6 +18,7 @@ from provisiond.app.commands import (
     secrets_in,
 )
 from provisiond.app.live import LiveState
+from provisiond.app.reboots import RebootWatch
 from provisiond.drivers import registry as driver_registry
 from provisiond.events import EventsService
 from provisiond.model.enums import TriggerEvent
@@ -135,6 +136,11 @@ class Daemon:
         self.reconciler = self._reconciler(store, live)
         await self.reconciler.start()  # first syncs run in the background: READY is not held
         self.supervisor.start("sync-status", self._report_sync_progress)
+        reboots = RebootWatch(
+            devices=self.settings.devices, clock=self.clock, on_reboot=self._device_rebooted
+        )
+        if reboots.watching:
+            self.supervisor.start("snmp-reboots", reboots.run)
         await self._start_status(store, live)
         self.notifier.ready(self._status_line())
         log.info("provisiond %s ready: %s", provisiond.__version__, self._status_line())
@@ -195,6 +201,12 @@ class Daemon:
         self.supervisor.start(
             f"{event.event}-{event.device}-{event.at.timestamp()}", fire, oneshot=True
         )
+
+    async def _device_rebooted(self, name: str) -> None:
+        if self.reconciler is not None and name in self.reconciler.device_names:
+            self.reconciler.request_full_sync(name)
+        if self.radius is not None:
+            await self.radius.nas_rebooted(name)
 
     async def _report_sync_progress(self) -> None:
         """systemd's STATUS= line: how many devices are in sync, refreshed every few seconds."""

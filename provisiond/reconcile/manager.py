@@ -106,6 +106,11 @@ class Reconciler:
             if worker is not None:
                 worker.inbox.mark_dirty()
 
+    @property
+    def device_names(self) -> frozenset[str]:
+        """The managed devices (platform other than "none")."""
+        return frozenset(self._workers)
+
     def request_full_sync(self, device: str) -> None:
         """A full resync now, cutting any backoff short (an admin, or SNMP saw a reboot)."""
         self._worker(device).inbox.request_full(urgent=True)

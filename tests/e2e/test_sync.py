@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,31 @@ async def until_gone(port: int, list_name: str, address: str) -> None:
             return
         await asyncio.sleep(0.1)
     pytest.fail(f"{address} never left list {list_name!r} on the router")
+
+
+async def test_plan_shows_the_diff_and_changes_nothing(synced: tuple[Sandbox, int]) -> None:
+    sandbox, port = synced
+    await until_on_router(port, "active", "100.64.0.11")  # the daemon's first sync is done
+    # Edit the router by hand: the plan must show the repair, and must not apply it.
+    api = await librouteros.async_connect(
+        "127.0.0.1", "provisiond", "e2e-router-password", port=port, encoding="utf-8"
+    )
+    try:
+        path = api.path(*ADDRESS_LIST)
+        ids = [row[".id"] async for row in path if row.get("address") == "100.64.0.11"]
+        await path.remove(*ids)
+    finally:
+        await api.close()
+    result = await asyncio.to_thread(
+        sandbox.cli, "plan", "-c", str(sandbox.config), "--device", "edge-1", "--json"
+    )
+    plan = json.loads(result.stdout)
+    assert set(plan) == {"device", "plan_id", "changes"}
+    assert plan["device"] == "edge-1"
+    adds = [c for c in plan["changes"] if c["op"] == "add"]
+    assert [c["entry"]["address"] for c in adds] == ["100.64.0.11"]
+    assert adds[0]["path"] == "/ip/firewall/address-list"
+    assert adds[0]["entry"]["comment"] == "provisiond:1001"
 
 
 async def test_an_api_write_reaches_the_router(synced: tuple[Sandbox, int]) -> None:
