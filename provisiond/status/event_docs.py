@@ -12,7 +12,12 @@ from typing import Any, Final
 
 from provisiond.model.enums import EventAction
 from provisiond.status.deliveries import DELIVERIES_PATH
-from provisiond.status.schedule import ACCOUNT_EVENTS_PATH, EVENT_PATH
+from provisiond.status.schedule import (
+    ACCOUNT_EVENTS_PATH,
+    EVENT_PATH,
+    UPCOMING_EVENTS_PATH,
+    UPCOMING_VACATIONS_PATH,
+)
 from provisiond.status.vacations import VACATION_PATH
 
 Json = dict[str, Any]
@@ -121,6 +126,28 @@ def _op(operation_id: str, summary: str, responses: Json, **extra: object) -> Js
     return {"operationId": operation_id, "summary": summary, "responses": responses, **extra}
 
 
+def _upcoming() -> Json:
+    limit = [_PAGE[0]]
+    return {
+        UPCOMING_EVENTS_PATH: {
+            "get": _op(
+                "list_upcoming_scheduled_events",
+                "Pending scheduled events of every account, in the order they will run",
+                {**_ok("The next ones", _page(_ref("ScheduledEvent"))), **_errors("401", "422")},
+                parameters=limit,
+            )
+        },
+        UPCOMING_VACATIONS_PATH: {
+            "get": _op(
+                "list_upcoming_vacations",
+                "Scheduled and active vacations of every account, by their next start or end",
+                {**_ok("The next ones", _page(_ref("Vacation"))), **_errors("401", "422")},
+                parameters=limit,
+            )
+        },
+    }
+
+
 def _scheduled_events() -> Json:
     return {
         ACCOUNT_EVENTS_PATH: {
@@ -192,7 +219,7 @@ def _vacations() -> Json:
 
 
 def openapi_paths() -> Json:
-    paths = {**_scheduled_events(), **_vacations()}
+    paths = {**_upcoming(), **_scheduled_events(), **_vacations()}
     paths[DELIVERIES_PATH] = {
         "get": _op(
             "list_trigger_deliveries",

@@ -14,10 +14,13 @@ from provisiond.model.objects import Account, ScheduledEvent, Vacation
 from provisiond.schema import codec
 from provisiond.status import inputs, keys, writes
 from provisiond.store import schedule
+from provisiond.store.steps import StepKind
 
 if TYPE_CHECKING:
     from provisiond.store import Store
 
+UPCOMING_EVENTS_PATH: Final = "/api/v1/scheduled-events"
+UPCOMING_VACATIONS_PATH: Final = "/api/v1/vacations"
 ACCOUNT_EVENTS_PATH: Final = "/api/v1/accounts/{id}/scheduled-events"
 EVENT_PATH: Final = "/api/v1/scheduled-events/{id}"
 CREATED: Final = 201
@@ -50,6 +53,29 @@ async def list_events(request: web.Request) -> web.Response:
     return await page_of_account(request, ScheduledEvent, inputs.path_id(request))
 
 
+async def upcoming(request: web.Request, kind: type[ScheduledEvent | Vacation]) -> web.Response:
+    """What runs next across all accounts, in run order (the dashboard's panel); an
+    addition to DESIGN.md §7, which lists these per account only."""
+    store: Store = request.app[keys.API].store
+    limit = inputs.page(request).limit
+    steps = await store.upcoming(limit=limit * 2)  # starts and ends of one vacation: two steps
+    ids = list(dict.fromkeys(step.id for step in steps if _step_is(step.kind, kind)))[:limit]
+    items = [codec.dump(await store.get(kind, object_id)) for object_id in ids]
+    return web.json_response({"items": items, "next_after": None})
+
+
+def _step_is(step_kind: StepKind, kind: type[ScheduledEvent | Vacation]) -> bool:
+    return (step_kind is StepKind.EVENT) == (kind is ScheduledEvent)
+
+
+async def upcoming_events(request: web.Request) -> web.Response:
+    return await upcoming(request, ScheduledEvent)
+
+
+async def upcoming_vacations(request: web.Request) -> web.Response:
+    return await upcoming(request, Vacation)
+
+
 async def create_event(request: web.Request) -> web.Response:
     account_id = inputs.path_id(request)
     payload = with_account(await inputs.json_object(request), account_id)
@@ -75,6 +101,8 @@ async def delete_event(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
+    app.router.add_get(UPCOMING_EVENTS_PATH, upcoming_events)
+    app.router.add_get(UPCOMING_VACATIONS_PATH, upcoming_vacations)
     app.router.add_get(ACCOUNT_EVENTS_PATH, list_events)
     app.router.add_post(ACCOUNT_EVENTS_PATH, create_event)
     app.router.add_get(EVENT_PATH, get_event)

@@ -88,6 +88,20 @@ async def due(conn: AsyncConnection, *, now: datetime, limit: int) -> list[Due]:
     return sorted(found)[:limit]
 
 
+async def upcoming(conn: AsyncConnection, *, limit: int) -> list[Due]:
+    """Up to `limit` pending steps, in the order they will run, late ones first."""
+    found: list[Due] = []
+    for kind, column, pending in _sources():
+        query = (
+            sa.select(column.table.c.id, column)
+            .where(pending)
+            .order_by(column, column.table.c.id)
+            .limit(limit)
+        )
+        found.extend(Due(row[1], _RANK[kind], row[0], kind) for row in await conn.execute(query))
+    return sorted(found)[:limit]
+
+
 async def next_at(conn: AsyncConnection) -> datetime | None:
     """When the earliest pending step is due, if any is."""
     times: list[datetime] = []

@@ -15,7 +15,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from provisiond.model import objects
 from provisiond.model.errors import NotFoundError
-from provisiond.store import audit, constraints, engine, importer, keys, kinds, migrate, mutations
+from provisiond.store import (
+    audit,
+    constraints,
+    engine,
+    importer,
+    keys,
+    kinds,
+    migrate,
+    mutations,
+    schedule,
+)
 from provisiond.store import rows as row_io
 from provisiond.store.context import WriteContext
 from provisiond.store.errors import StoreError
@@ -114,6 +124,12 @@ class Store:
                 yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"the database read failed: {exc}") from exc
+
+    async def upcoming(self, *, limit: int) -> list[schedule.Due]:
+        """The next pending steps (scheduled events, vacation starts and ends), in the
+        order they will run: the dashboard's "upcoming" panel."""
+        async with self._reading() as conn:
+            return await schedule.upcoming(conn, limit=limit)
 
     async def load(self) -> objects.Dataset:
         """Every object, secrets decrypted, each kind ordered by id, from one snapshot."""

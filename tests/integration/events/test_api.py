@@ -142,6 +142,19 @@ async def test_booking_a_vacation(client: Client) -> None:
     assert (await client.post(VACATIONS, overlap)).status == 409
 
 
+async def test_upcoming_lists_every_account_in_run_order(client: Client) -> None:
+    late = {"at": "2026-05-01T00:00:00Z", "action": "set_delinquent"}
+    early = {"at": "2026-04-01T00:00:00Z", "action": "clear_delinquent"}
+    late_id = (await client.post(EVENTS, late)).json()["id"]
+    early_id = (await client.post(EVENTS, early)).json()["id"]
+    booked = (await client.post(VACATIONS, BOOKING)).json()
+    events = (await client.get("/api/v1/scheduled-events")).json()["items"]
+    assert [e["id"] for e in events] == [early_id, late_id]
+    vacations = (await client.get("/api/v1/vacations")).json()["items"]
+    assert [v["id"] for v in vacations] == [booked["id"]]
+    assert (await client.get("/api/v1/scheduled-events?limit=1")).json()["items"] == events[:1]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
