@@ -15,11 +15,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
-from provisiond.drivers.errors import RejectedChange, Trap
+from provisiond.drivers.errors import (
+    ApplyInterruptedError,
+    RejectedChange,
+    TemporaryDriverError,
+    Trap,
+)
 from provisiond.plan import Change, Op
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 
 
 class OutcomeKind(StrEnum):
@@ -109,6 +114,22 @@ def phases(changes: Sequence[Change]) -> Iterator[list[Change]]:
     """
     for _, run in itertools.groupby(changes, key=lambda change: change.op):
         yield list(run)
+
+
+async def apply_phases(
+    changes: Sequence[Change],
+    apply_phase: Callable[[list[Change], list[ChangeOutcome]], Awaitable[None]],
+) -> ApplyResult:
+    """Apply `changes` phase by phase; `apply_phase(phase, done)` appends what the device
+    answered to `done`. A failed connection is an `ApplyInterruptedError` that carries
+    what was confirmed before it."""
+    done: list[ChangeOutcome] = []
+    try:
+        for phase in phases(changes):
+            await apply_phase(phase, done)
+    except TemporaryDriverError as exc:
+        raise ApplyInterruptedError(str(exc), result=ApplyResult(tuple(done))) from exc
+    return ApplyResult(tuple(done))
 
 
 def merged(results: Iterable[ApplyResult]) -> ApplyResult:

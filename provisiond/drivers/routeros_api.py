@@ -23,7 +23,6 @@ from librouteros.exceptions import LibRouterosError, MultiTrapError, TrapError
 from provisiond.drivers import menus, outcomes, values
 from provisiond.drivers.base import Capabilities
 from provisiond.drivers.errors import (
-    ApplyInterruptedError,
     PermanentDriverError,
     TemporaryDriverError,
     UnexpectedReplyError,
@@ -109,14 +108,10 @@ class RouterOSApiDriver:
         return entries
 
     async def apply(self, changes: Sequence[Change]) -> ApplyResult:
-        done: list[ChangeOutcome] = []
-        try:
-            for phase in outcomes.phases(changes):
-                await self._apply_phase(phase, done)
-        except TemporaryDriverError as exc:
-            raise ApplyInterruptedError(str(exc), result=outcomes.ApplyResult(tuple(done))) from exc
-        result = outcomes.ApplyResult(tuple(done))
-        self._log.debug("applied %d changes, %d rejected", len(done), len(result.rejected))
+        result = await outcomes.apply_phases(changes, self._apply_phase)
+        self._log.debug(
+            "applied %d changes, %d rejected", len(result.outcomes), len(result.rejected)
+        )
         return result
 
     async def _apply_phase(self, phase: list[Change], done: list[ChangeOutcome]) -> None:

@@ -19,7 +19,6 @@ import asyncssh
 from provisiond.drivers import console, menus, outcomes, values
 from provisiond.drivers.base import Capabilities
 from provisiond.drivers.errors import (
-    ApplyInterruptedError,
     DriverError,
     PermanentDriverError,
     TemporaryDriverError,
@@ -113,13 +112,7 @@ class RouterOSSshDriver:
         return entries
 
     async def apply(self, changes: Sequence[Change]) -> ApplyResult:
-        done: list[ChangeOutcome] = []
-        try:
-            for phase in outcomes.phases(changes):
-                await self._apply_phase(phase, done)
-        except TemporaryDriverError as exc:
-            raise ApplyInterruptedError(str(exc), result=outcomes.ApplyResult(tuple(done))) from exc
-        return outcomes.ApplyResult(tuple(done))
+        return await outcomes.apply_phases(changes, self._apply_phase)
 
     async def uptime(self) -> float:
         return values.parse_uptime(await self._run(console.UPTIME_SCRIPT))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from provisiond.events import signing
 from provisiond.events.errors import DeliveryError
-from provisiond.events.pacing import Pacer
+from provisiond.events.loop import PacedLoop
 from provisiond.model.errors import NotFoundError
 from provisiond.model.objects import Trigger
 from provisiond.store import outbox
@@ -51,7 +51,7 @@ class Sender(Protocol):
         """POST `body`; the status code, or `DeliveryError` (`permanent`: do not retry)."""
 
 
-class Deliverer:
+class Deliverer(PacedLoop):
     def __init__(
         self,
         store: Store,
@@ -68,38 +68,25 @@ class Deliverer:
         self._metrics = metrics
         self._concurrency = concurrency
         self._poll_interval = poll_interval
-        self._pacer = Pacer("webhook sender", clock, store.feed, WATCHED)
-        self._task: asyncio.Task[None] | None = None
+        super().__init__("webhook sender", clock, store.feed, WATCHED)
         self._attempts: dict[int, asyncio.Task[None]] = {}
 
-    async def start(self) -> None:
-        if self._task is not None:
-            raise RuntimeError("the webhook sender is already started")
+    async def _opening(self) -> None:
         await self._sender.open()
-        self._pacer.open()
-        self._task = asyncio.create_task(self._pacer.run(self._pass), name="webhook-sender")
 
     async def stop(self) -> None:
         """Stop picking, cancel the requests in flight (they stay pending), close."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await super().stop()
         attempts = list(self._attempts.values())
         for attempt in attempts:
             attempt.cancel()
         await asyncio.gather(*attempts, return_exceptions=True)
-        self._pacer.close()
         await self._sender.close()
-
-    def wake(self) -> None:
-        """Deliveries were queued: look now rather than at the next poll."""
-        self._pacer.poke()
 
     async def settled(self) -> None:
         """Return once no request is in flight and nothing due waits."""
         while True:
-            await self._pacer.settled()
+            await super().settled()
             if not self._attempts:
                 return
             await asyncio.wait(list(self._attempts.values()))
@@ -133,7 +120,7 @@ class Deliverer:
         self._metrics.webhooks_in_flight.set(len(self._attempts))
         if not task.cancelled() and task.exception() is not None:
             log.error("webhook delivery %d: %s", delivery_id, task.exception())
-        self._pacer.poke()
+        self.wake()
 
     async def _deliver(self, delivery: outbox.Delivery) -> None:
         attempt = await self.attempt(delivery)

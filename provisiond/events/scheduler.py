@@ -14,12 +14,11 @@ commit: the live sessions' Disconnect-Request is the CoA layer's to send.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from typing import TYPE_CHECKING, Final
 
-from provisiond.events.pacing import Pacer
+from provisiond.events.loop import PacedLoop
 from provisiond.model.errors import ModelError
 from provisiond.store import schedule
 from provisiond.store.steps import StepKind
@@ -40,7 +39,10 @@ MAX_SLEEP: Final = 3600.0  # seconds; re-read the schedule at least hourly (wall
 WATCHED: Final = ("scheduled_events", "vacations")
 
 
-class Scheduler:
+class Scheduler(PacedLoop):
+    """Stops between steps or mid-step: a step's transaction either committed or not.
+    `settled()` returns once everything due has run and the scheduler sleeps."""
+
     def __init__(
         self,
         store: Store,
@@ -57,26 +59,7 @@ class Scheduler:
         self._metrics = metrics
         self._on_disconnect = on_disconnect
         self._on_failed = on_failed
-        self._pacer = Pacer("scheduler", clock, store.feed, WATCHED)
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        if self._task is not None:
-            raise RuntimeError("the scheduler is already started")
-        self._pacer.open()
-        self._task = asyncio.create_task(self._pacer.run(self._pass), name="scheduler")
-
-    async def stop(self) -> None:
-        """Stop between steps or mid-step: a step's transaction either committed or not."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        self._pacer.close()
-
-    async def settled(self) -> None:
-        """Return once everything due has run and the scheduler sleeps."""
-        await self._pacer.settled()
+        super().__init__("scheduler", clock, store.feed, WATCHED)
 
     async def _pass(self) -> float | None:
         await self.run_due()

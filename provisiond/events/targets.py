@@ -6,23 +6,22 @@ allow_hosts` lists it, by host name or by prefix. The check runs on every attemp
 against the addresses the name resolves to then: a name that resolved to a public
 address when the trigger was made and to 127.0.0.1 now is refused (DNS rebinding).
 `GuardedResolver` is aiohttp's resolver for webhook requests, so the connection goes to
-the addresses that were checked, not to a second lookup's. The API's create-time check
-(`provisiond.status.webhooks`) applies the same rule to literal addresses.
+the addresses that were checked, not to a second lookup's. The rule itself is
+`provisiond.schema.webhooks`; the API's create-time check (`provisiond.status.webhooks`)
+applies it to literal addresses.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
 import socket
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, TypeAlias
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
 
 from provisiond.events.errors import RefusedTargetError
+from provisiond.schema import webhooks
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -30,12 +29,7 @@ if TYPE_CHECKING:
     from aiohttp.abc import ResolveResult
 
     from provisiond.config.settings import WebhooksSettings
-
-Address: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-# Numeric hosts that are not canonical addresses (`127.1`, `0x7f.1`): socket libraries map
-# them onto addresses, so they must not pass as names.
-_NUMERIC_HOST: Final = re.compile(r"[0-9.]+|0x[0-9a-fx.]+")
+    from provisiond.schema.webhooks import Address
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,46 +39,25 @@ class Target:
     address: Address | None  # the host, when it is a literal address
 
 
-def is_internal(address: Address) -> bool:
-    """Not a public unicast address; an IPv4-mapped IPv6 address counts as its IPv4 one."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return not address.is_global or address.is_multicast
-
-
-def allowed(address: Address, *, host: str, settings: WebhooksSettings) -> bool:
-    if not is_internal(address) or host in settings.allowed_names():
-        return True
-    return any(address in network for network in settings.allowed_networks())
-
-
 def check_address(address: Address, *, host: str, settings: WebhooksSettings) -> None:
-    if not allowed(address, host=host, settings=settings):
+    if not webhooks.allowed(address, host=host, settings=settings):
         raise RefusedTargetError(
             f"{host} is {address}, a loopback, link-local or private address "
             "not listed in [webhooks] allow_hosts"
         )
 
 
-def _literal(host: str) -> Address | None:
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        return None
-
-
 def check_url(url: str, *, allow_http: bool, settings: WebhooksSettings) -> Target:
     """The URL's target if the scheme and a literal address are allowed; names are
     checked when they resolve (`GuardedResolver`)."""
-    parts = urlsplit(url)
+    parts, host = webhooks.split(url)
     if parts.scheme != "https" and not (parts.scheme == "http" and allow_http):
         raise RefusedTargetError("the webhook URL must be https:// unless allow_http is set")
-    host = (parts.hostname or "").rstrip(".").lower()
     if not host:
         raise RefusedTargetError("the webhook URL has no host")
-    address = _literal(host)
-    if address is None and _NUMERIC_HOST.fullmatch(host):
+    if webhooks.is_numeric_name(host):
         raise RefusedTargetError(f"{host} is not a canonical IP address")
+    address = webhooks.literal(host)
     if address is not None:
         check_address(address, host=host, settings=settings)
     return Target(url, host, address)
@@ -108,7 +81,7 @@ class GuardedResolver(AbstractResolver):
         name = host.rstrip(".").lower()
         settings = self._settings()
         for result in results:
-            address = _literal(result["host"].split("%", 1)[0])
+            address = webhooks.literal(result["host"].split("%", 1)[0])
             if address is None:
                 raise RefusedTargetError(f"{name} resolved to {result['host']!r}")
             check_address(address, host=name, settings=settings)

@@ -19,12 +19,11 @@ used_bytes, cap_bytes}`, with a `once_key` per period so each trigger fires once
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from provisiond.events import transitions
-from provisiond.events.pacing import Pacer
+from provisiond.events.loop import PacedLoop
 from provisiond.model.enums import TriggerEvent
 from provisiond.schema.fields import render_timestamp
 from provisiond.store import outbox, trigger_log
@@ -46,7 +45,10 @@ PAGE: Final = 200  # audit entries read per transaction
 WATCHED: Final = ("accounts",)
 
 
-class Triggers:
+class Triggers(PacedLoop):
+    """`settled()` returns once every committed account change has been turned into
+    deliveries."""
+
     def __init__(
         self,
         store: Store,
@@ -60,25 +62,7 @@ class Triggers:
         self._clock = clock
         self._metrics = metrics
         self._on_enqueued = on_enqueued
-        self._pacer = Pacer("trigger engine", clock, store.feed, WATCHED)
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        if self._task is not None:
-            raise RuntimeError("the trigger engine is already started")
-        self._pacer.open()
-        self._task = asyncio.create_task(self._pacer.run(self._pass), name="trigger-engine")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        self._pacer.close()
-
-    async def settled(self) -> None:
-        """Return once every committed account change has been turned into deliveries."""
-        await self._pacer.settled()
+        super().__init__("trigger engine", clock, store.feed, WATCHED)
 
     async def fire(
         self,

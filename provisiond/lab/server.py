@@ -10,31 +10,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from provisiond.lab.device import Device, utc_now
 from provisiond.lab.errors import LabError
 from provisiond.lab.faults import Direction, Faults, Injection
+from provisiond.lab.listener import Listener
 from provisiond.lab.session import CLOSE_TIMEOUT, Context, LabStats, Session
 
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Callable
     from datetime import datetime
-    from types import TracebackType
 
 MAX_SENTENCE_BYTES = 64 * 1024 * 1024
 
 __all__ = ["LabRouter", "LabStats"]
 
 
-class LabRouter:
+class LabRouter(Listener):
     """One emulated router: API (or api-ssl with `ssl_context`) on `host`, `port` (0: any).
 
     `clock` (monotonic seconds) drives uptime and timeouts, `wall_clock` the
     `creation-time` stamps. `empty_reply` answers an empty print with `!empty`
     (RouterOS ≥ 7.18); it can be switched at run time.
     """
+
+    NAME = "lab router"
 
     def __init__(
         self,
@@ -89,24 +91,6 @@ class LabRouter:
         # A connection accepted in the last loop turn starts its handler only now.
         await asyncio.sleep(0)
         await self.drop_connections()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if not self._port:
-            raise LabError("the lab router has not been started")
-        return self._port
 
     @property
     def listening(self) -> bool:

@@ -19,24 +19,24 @@ from __future__ import annotations
 import asyncio
 import hmac
 from collections import deque
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 import asyncssh
 
 from provisiond.lab import cli
-from provisiond.lab.errors import LabError
+from provisiond.lab.listener import Listener
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from provisiond.lab.device import Device
 
 NO_SHELL = "the lab console runs exec requests only\r\n"
 HISTORY = 1_000
 
 
-class LabSshServer:
+class LabSshServer(Listener):
     """SSH on `host`, `port` (0: any free port) in front of `device`'s console."""
+
+    NAME = "lab SSH server"
 
     def __init__(
         self,
@@ -84,24 +84,6 @@ class LabSshServer:
         for conn in connections:
             conn.close()
         await asyncio.gather(*(conn.wait_closed() for conn in connections))
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if not self._port:
-            raise LabError("the lab SSH server has not been started")
-        return self._port
 
     def known_hosts_line(self) -> str:
         """This server's entry for an OpenSSH `known_hosts` file."""

@@ -3,54 +3,37 @@
 
 HTTPS unless `allow_http`; a literal address or a `localhost` name that is loopback,
 link-local, private or otherwise not globally routable, unless `[webhooks] allow_hosts`
-lists it. Names are not resolved here (DNS answers change; an API write should not wait
-on them): the sender resolves and checks every attempt (`provisiond.events.targets`,
-the same rule, which this package may not import).
+lists it (the rule is `provisiond.schema.webhooks`, shared with the sender). Names are
+not resolved here (DNS answers change; an API write should not wait on them): the sender
+resolves and checks every attempt (`provisiond.events.targets`).
 """
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from provisiond.model.errors import InvalidError
+from provisiond.schema import webhooks
 
 if TYPE_CHECKING:
     from provisiond.config.settings import WebhooksSettings
     from provisiond.model.objects import Trigger
 
 
-def _internal(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True  # RFC 6761: always the loopback
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return not address.is_global or address.is_multicast
-
-
-def _listed(host: str, settings: WebhooksSettings) -> bool:
-    if host in settings.allowed_names():
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return any(address in network for network in settings.allowed_networks())
+def _refused(host: str, settings: WebhooksSettings) -> bool:
+    if webhooks.is_loopback_name(host):
+        return host not in settings.allowed_names()
+    address = webhooks.literal(host)
+    return address is not None and not webhooks.allowed(address, host=host, settings=settings)
 
 
 def check_trigger(trigger: Trigger, settings: WebhooksSettings, *, prefix: str = "") -> None:
     """Refuse a `webhook_url` the sender would refuse whatever DNS says."""
     field = f"{prefix}webhook_url"
-    parts = urlsplit(trigger.webhook_url)
+    parts, host = webhooks.split(trigger.webhook_url)
     if parts.scheme != "https" and not trigger.allow_http:
         raise InvalidError("must be an https:// URL unless allow_http is true", field=field)
-    host = (parts.hostname or "").rstrip(".").lower()
-    if _internal(host) and not _listed(host, settings):
+    if _refused(host, settings):
         raise InvalidError(
             f"{host} is a loopback, link-local or private address; "
             "list it in [webhooks] allow_hosts to allow it",

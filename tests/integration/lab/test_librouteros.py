@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import ssl
 from typing import TYPE_CHECKING
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from librouteros.exceptions import TrapError
 
 from provisiond.lab import LabRouter
 from provisiond.lab.menus import ADDRESS_LIST, IPV6_ADDRESS_LIST, SIMPLE_QUEUE
+from tests.integration.drivers.support import self_signed
 from tests.integration.lab.ros import PASSWORD, Client
 
 if TYPE_CHECKING:
@@ -168,42 +163,10 @@ async def test_utf8_words_round_trip(client: Client) -> None:
     assert row["comment"] == "Zürich 東京"
 
 
-def _tls_pair(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "lab-router")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "lab.crt", tmp_path / "lab.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server.load_cert_chain(cert_file, key_file)
-    client = ssl.create_default_context(cafile=str(cert_file))
-    return server, client
-
-
 async def test_api_ssl_with_a_verified_certificate(tmp_path: Path) -> None:
-    server_ctx, client_ctx = _tls_pair(tmp_path)
+    tls = self_signed(tmp_path)
+    server_ctx = tls.server
+    client_ctx = ssl.create_default_context(cafile=str(tls.ca_file))
     async with LabRouter(password=PASSWORD, ssl_context=server_ctx) as router:
         client = await Client.connect(router, ssl_context=client_ctx)
         try:

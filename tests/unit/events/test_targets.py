@@ -11,10 +11,11 @@ from aiohttp.abc import AbstractResolver
 
 from provisiond.config.settings import WebhooksSettings
 from provisiond.events.errors import RefusedTargetError
-from provisiond.events.targets import GuardedResolver, check_url, is_internal
+from provisiond.events.targets import GuardedResolver, check_url
 from provisiond.model.enums import TriggerEvent
 from provisiond.model.errors import InvalidError
 from provisiond.model.objects import Trigger
+from provisiond.schema.webhooks import is_internal
 from provisiond.status.webhooks import check_trigger
 
 if TYPE_CHECKING:
