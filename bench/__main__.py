@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from bench import Figure
 
-MODULES: tuple[str, ...] = ("bench.policy", "bench.routeros")
+MODULES: tuple[str, ...] = ("bench.policy", "bench.routeros", "bench.change_to_router")
 
 
 class BenchModule(Protocol):
