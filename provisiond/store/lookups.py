@@ -24,19 +24,42 @@ if TYPE_CHECKING:
     from provisiond.store.kinds import Model
 
 
-async def for_objects(conn: AsyncConnection, kind: str, objs: Sequence[Model]) -> constraints.Index:
+async def for_objects(
+    conn: AsyncConnection,
+    kind: str,
+    objs: Sequence[Model],
+    *,
+    stored: Model | None = None,
+) -> constraints.Index:
+    """The index the checks of `objs` need; `stored` is the version an update replaces.
+
+    What the stored version already held needs no query: the ids it names exist (a
+    delete of anything still referred to is refused), and its name and usernames are
+    its own (unique), so only what the update adds is looked up.
+    """
     index = constraints.Index()
+    known: dict[str, set[int]] = defaultdict(set)
+    if stored is not None:
+        for ref in constraints.references(stored):
+            known[ref.kind].add(ref.id)
     wanted: dict[str, set[int]] = defaultdict(set)
     for obj in objs:
         for ref in constraints.references(obj):
-            wanted[ref.kind].add(ref.id)
-    for ref_kind, ids in wanted.items():
-        index.ids[ref_kind] = await rows.existing_ids(conn, kinds.BY_NAME[ref_kind].table, ids)
+            if ref.id in known.get(ref.kind, ()):
+                index.ids.setdefault(ref.kind, set()).add(ref.id)
+            else:
+                wanted[ref.kind].add(ref.id)
+    for ref_kind, found in (await _existing(conn, wanted)).items():
+        index.ids.setdefault(ref_kind, set()).update(found)
     if kind in constraints.NAMED_KINDS:
-        table = kinds.BY_NAME[kind].table
-        names = sorted({getattr(obj, "name", "") for obj in objs})
-        query = sa.select(table.c.name, table.c.id).where(table.c.name.in_(names))
-        index.names[kind] = {str(n): int(i) for n, i in await conn.execute(query)}
+        stored_name = getattr(stored, "name", None)
+        names = sorted({getattr(obj, "name", "") for obj in objs} - {stored_name})
+        index.names[kind] = await _name_holders(conn, kinds.BY_NAME[kind].table, names)
+    own = (
+        {e.username for e in stored.radius_accounts}
+        if isinstance(stored, objects.Account)
+        else set()
+    )
     usernames = sorted(
         {
             e.username
@@ -44,6 +67,7 @@ async def for_objects(conn: AsyncConnection, kind: str, objs: Sequence[Model]) -
             if isinstance(obj, objects.Account)
             for e in obj.radius_accounts
         }
+        - own
     )
     if usernames:
         radius = tables.radius_accounts
@@ -52,6 +76,35 @@ async def for_objects(conn: AsyncConnection, kind: str, objs: Sequence[Model]) -
         )
         index.usernames = {str(u): int(a) for u, a in await conn.execute(query)}
     return index
+
+
+async def _existing(conn: AsyncConnection, wanted: dict[str, set[int]]) -> dict[str, set[int]]:
+    """Which of the wanted ids exist, per kind: one query for all kinds when it is small."""
+    found: dict[str, set[int]] = {ref_kind: set() for ref_kind in wanted}
+    if not wanted:
+        return found
+    if sum(len(ids) for ids in wanted.values()) > rows.CHUNK:
+        for ref_kind, ids in wanted.items():
+            found[ref_kind] = await rows.existing_ids(conn, kinds.BY_NAME[ref_kind].table, ids)
+        return found
+    selects = [
+        sa.select(sa.literal(ref_kind).label("kind"), table.c.id.label("id")).where(
+            table.c.id.in_(sorted(ids))
+        )
+        for ref_kind, ids in wanted.items()
+        for table in (kinds.BY_NAME[ref_kind].table,)
+    ]
+    query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    for ref_kind, ref_id in await conn.execute(query):
+        found[str(ref_kind)].add(int(ref_id))
+    return found
+
+
+async def _name_holders(conn: AsyncConnection, table: sa.Table, names: list[str]) -> dict[str, int]:
+    if not names:
+        return {}
+    query = sa.select(table.c.name, table.c.id).where(table.c.name.in_(names))
+    return {str(n): int(i) for n, i in await conn.execute(query)}
 
 
 async def everything(conn: AsyncConnection) -> constraints.Index:

@@ -24,8 +24,8 @@ async def fetch(ctx: WriteContext, spec: KindSpec[M], obj_id: int) -> M | None:
     return found[0] if found else None
 
 
-async def _check(ctx: WriteContext, spec: KindSpec[M], obj: M) -> None:
-    index = await lookups.for_objects(ctx.conn, spec.name, [obj])
+async def _check(ctx: WriteContext, spec: KindSpec[M], obj: M, stored: M | None = None) -> None:
+    index = await lookups.for_objects(ctx.conn, spec.name, [obj], stored=stored)
     index.claim(spec.name, obj)
     constraints.check(obj, index, allow_multiple_data_services=ctx.allow_multiple_data_services)
 
@@ -54,8 +54,8 @@ async def update(ctx: WriteContext, spec: KindSpec[M], obj: M) -> M:
     obj = writeonly.keep_stored(obj, stored)
     if obj == stored:
         return stored  # nothing to write, audit or announce
-    await _check(ctx, spec, obj)
-    await rows.replace(ctx.conn, spec, [obj], secrets=ctx.secrets)
+    await _check(ctx, spec, obj, stored)
+    await rows.update(ctx.conn, spec, obj, stored, secrets=ctx.secrets)
     ctx.note("update", spec.name, before=stored, after=obj)
     return obj
 

@@ -3,7 +3,9 @@
 Reads fetch the main rows, then every child table once for all of them (not one query
 per object), so loading 100,000 accounts is a handful of statements. Writes use
 executemany. Replacing an object rewrites its child rows: they are values, not
-entities, so there is nothing to match up.
+entities, so there is nothing to match up. `update` (one object, its stored version
+known) rewrites only the parts that differ: the main row and each child table are
+compared as rows and left alone when equal.
 """
 
 from __future__ import annotations
@@ -13,18 +15,20 @@ from typing import TYPE_CHECKING, Final
 
 import sqlalchemy as sa
 
+from provisiond.store.crypto import SecretColumns
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from sqlalchemy.engine import RowMapping
     from sqlalchemy.ext.asyncio import AsyncConnection
 
-    from provisiond.store.crypto import SecretColumns
     from provisiond.store.kinds import KindSpec, M
     from provisiond.store.shapes import RowDict
 
 # Well under every backend's limit on bound parameters per statement.
 CHUNK: Final = 500
+_PLAIN: Final = SecretColumns(None)  # rows for comparing two versions: secrets as they are
 
 
 def chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -120,6 +124,34 @@ async def replace(
     update = spec.table.update().where(spec.table.c.id == sa.bindparam("key_id"))
     await conn.execute(update, mains)
     await _insert_children(conn, spec, children)
+
+
+async def update(
+    conn: AsyncConnection, spec: KindSpec[M], obj: M, stored: M, *, secrets: SecretColumns
+) -> None:
+    """Replace one stored object, writing only the main row and child tables that changed.
+
+    Rows are compared with secrets in plaintext (a sealed value differs on every write,
+    its nonce being random) and written with `secrets`.
+    """
+    new_main, new_children = spec.to_rows(obj, _PLAIN)
+    old_main, old_children = spec.to_rows(stored, _PLAIN)
+    if secrets.encrypted:
+        new_main, new_children = spec.to_rows(obj, secrets)
+    changed = [
+        child
+        for child in spec.children
+        if new_children[child.table.name] != old_children[child.table.name]
+    ]
+    if new_main != old_main:
+        values = {name: value for name, value in new_main.items() if name != "id"}
+        await conn.execute(spec.table.update().where(spec.table.c.id == obj.id).values(values))
+    for child in changed:
+        owner = child.table.c[child.owner]
+        await conn.execute(child.table.delete().where(owner == obj.id))
+        rows = [{child.owner: obj.id, **row} for row in new_children[child.table.name]]
+        if rows:
+            await conn.execute(child.table.insert(), rows)
 
 
 async def delete(conn: AsyncConnection, spec: KindSpec[M], ids: Sequence[int]) -> None:
