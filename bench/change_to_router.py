@@ -237,6 +237,8 @@ def _reconciler(
         driver_factory=driver_factory,
         desired=live.desired,
         address_lists=live.address_lists,
+        changes=live.take_changes,
+        desired_view=live.desired_view,
         store=store,
         clock=SystemClock(),
         settings=settings.reconcile,

@@ -181,6 +181,8 @@ class Daemon:
             driver_factory=driver_registry.create,
             desired=live.desired,
             address_lists=live.address_lists,
+            changes=live.take_changes,
+            desired_view=live.desired_view,
             store=store,
             clock=self.clock,
             settings=self.settings.reconcile,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from provisiond.model.device_state import DesiredState, SessionAddress
     from provisiond.observability.metrics import Metrics
     from provisiond.policy.auth import Accept, Reject
+    from provisiond.policy.claims import Changes
     from provisiond.policy.definitions import Definition
     from provisiond.policy.engine import Dirty, PolicyEngine
     from provisiond.store import Store
@@ -75,6 +76,14 @@ class LiveState:
     def desired(self, device: str) -> DesiredState:
         """The current engine's desired state (an engine rebuilt on reload included)."""
         return self.engine.desired(device)
+
+    def desired_view(self, device: str) -> DesiredState:
+        """`PolicyEngine.desired_view`: no copy; use at once, never across an await."""
+        return self.engine.desired_view(device)
+
+    def take_changes(self, device: str) -> Changes:
+        """The current engine's journal for the device; a rebuilt engine starts `full`."""
+        return self.engine.take_changes(device)
 
     def address_lists(self) -> Mapping[int, str]:
         return self._list_names

@@ -1,6 +1,7 @@
 """PURE: membership, rates, RADIUS replies → desired state per device and per user."""
 
 from provisiond.policy.auth import Accept, Reject, RejectReason
+from provisiond.policy.claims import Changes
 from provisiond.policy.effective import Effective
 from provisiond.policy.engine import Dirty, PolicyEngine, PolicySettings
 from provisiond.policy.errors import (
@@ -15,6 +16,7 @@ from provisiond.policy.templates import validate_template
 
 __all__ = [
     "Accept",
+    "Changes",
     "Dirty",
     "Effective",
     "PolicyEngine",

@@ -11,7 +11,8 @@ service or usage-policy definition only the accounts that use it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
 
 from provisiond.model.device_state import DesiredState
 from provisiond.model.objects import (
@@ -23,7 +24,7 @@ from provisiond.model.objects import (
 )
 from provisiond.policy import accounts, effective, replies
 from provisiond.policy.auth import Accept, Reject, RejectReason, UserIndex, find_radius
-from provisiond.policy.claims import ClaimTable, DesiredAddresses, Touched
+from provisiond.policy.claims import Changes, ClaimTable, DesiredAddresses, Touched
 from provisiond.policy.definitions import Definitions
 from provisiond.policy.errors import UnknownAccountError, UnknownDeviceError
 from provisiond.policy.membership import signature
@@ -38,6 +39,11 @@ if TYPE_CHECKING:
     from provisiond.model.objects import Account, Dataset
     from provisiond.policy.accounts import AccountState
     from provisiond.policy.definitions import Definition
+
+
+JOURNAL_LIMIT: Final = 50_000
+"""Keys a device's journal holds before it gives up and says `full` (a whole diff is then
+cheaper, and a device nobody takes the journal of does not grow it without end)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +99,9 @@ class PolicyEngine:
         self._sigs = SigTable(self._defs, self._scopes)
         self._tables = tuple(ClaimTable(scope.index) for scope in self._scopes)
         self._queues: tuple[dict[str, QueueEntry], ...] = tuple({} for _ in self._scopes)
+        # The journal (`take_changes`): address keys live in each ClaimTable's `changed`.
+        self._queue_changes: tuple[set[str], ...] = tuple(set() for _ in self._scopes)
+        self._full = [True] * len(self._scopes)  # a new table: everything moved
         self._states: dict[int, AccountState] = {}
         self._users = UserIndex()
         self._by_primary: dict[int, set[int]] = {}
@@ -137,6 +146,8 @@ class PolicyEngine:
                 self._refresh(account.id, account, touched)
             else:
                 self._add(account)
+        for table in self._tables:
+            table.changed.clear()  # the journal says `full` already
         return before | self._everything()
 
     def put_account(self, account: Account) -> Dirty:
@@ -204,6 +215,30 @@ class PolicyEngine:
             DesiredAddresses(self._tables[index].owners),
             dict(self._queues[index]),
         )
+
+    def desired_view(self, device: str) -> DesiredState:
+        """The desired state without the copy `desired()` makes: a read-only live view,
+        O(1) to take. Use it at once and synchronously; it must not be held across an
+        `await` (the engine may change under it, or be replaced)."""
+        index = self._scope(device).index
+        return DesiredState(
+            device,
+            DesiredAddresses(self._tables[index].owners, copy=False),
+            MappingProxyType(self._queues[index]),
+        )
+
+    def take_changes(self, device: str) -> Changes:
+        """What moved on the device since the last take (or `full`), and clear it."""
+        index = self._scope(device).index
+        table, queues = self._tables[index], self._queue_changes[index]
+        if self._full[index]:
+            changes = Changes(full=True)
+        else:
+            changes = Changes(frozenset(table.changed), frozenset(queues))
+        self._full[index] = False
+        table.changed.clear()
+        queues.clear()
+        return changes
 
     def clashes(self, device: str) -> tuple[AddressClash, ...]:
         return tuple(self._tables[self._scope(device).index].clashes(device))
@@ -410,11 +445,19 @@ class PolicyEngine:
                 continue
             if queue is not None:
                 del self._queues[index][queue.name]
+                self._queue_changes[index].add(queue.name)
             if replacement is not None:
                 self._queues[index][replacement.name] = replacement
+                self._queue_changes[index].add(replacement.name)
             touched.devices.add(index)
 
     def _dirty(self, touched: Touched) -> Dirty:
+        for index in touched.devices:
+            table, queues = self._tables[index], self._queue_changes[index]
+            if len(table.changed) + len(queues) > JOURNAL_LIMIT:
+                self._full[index] = True
+                table.changed.clear()
+                queues.clear()
         return Dirty(
             frozenset(self._scopes[index].device.name for index in touched.devices),
             frozenset(touched.usernames),

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from provisiond.model.device_state import DesiredState
     from provisiond.observability.metrics import Metrics
     from provisiond.plan import Plan
+    from provisiond.policy import Changes
     from provisiond.reconcile.lists import ListMemory
     from provisiond.reconcile.state import DeviceEvent, DeviceStatus
     from provisiond.store import Store
@@ -41,6 +42,9 @@ class Reconciler:
     - `driver_factory(settings)`: a new, unconnected driver (`drivers.registry.create`);
     - `desired(name)`: the device's desired state from the current policy engine;
     - `address_lists()`: every address list's id → its current name (for renames);
+    - `changes(name)`: the engine's journal (`PolicyEngine.take_changes`), so incremental
+      passes diff only what changed; `desired_view(name)`: the desired state without a
+      copy (`PolicyEngine.desired_view`). Without them a pass compares whole key sets;
     - `timing`: backoff and check intervals (`reconcile.timing`), shrunk by tests;
     - `on_event`: told of each outage's start and end (`device.unreachable`,
       `device.recovered`: the §6 trigger events); it must not block;
@@ -61,8 +65,12 @@ class Reconciler:
         timing: Timing = DEFAULT_TIMING,
         on_event: Callable[[DeviceEvent], None] | None = None,
         memory: ListMemory | None = None,
+        changes: Callable[[str], Changes] | None = None,
+        desired_view: Callable[[str], DesiredState] | None = None,
     ) -> None:
-        sources = Sources(desired=desired, address_lists=address_lists)
+        sources = Sources(
+            desired=desired, address_lists=address_lists, changes=changes, view=desired_view
+        )
         lists = memory if memory is not None else ManagedLists(store)
         self._settings = settings
         self._workers = {

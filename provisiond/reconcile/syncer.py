@@ -2,7 +2,10 @@
 
 - **Incremental**: diff the keys where desired state and mirror disagree (`scope`), apply,
   and write the device's per-change answers back into the mirror. Nothing is printed
-  except a list the mirror has never seen (its other entries may block a key).
+  except a list the mirror has never seen (its other entries may block a key). With the
+  engine's journal (`Sources.changes`) only the keys it names are diffed, so a pass costs
+  what changed; without it (or when it says `full`, or while removals are held) the whole
+  key sets are compared.
 - **Full**: print every managed list one at a time (`?list=`, never the whole menu),
   letting pending incremental work run between lists, print the queues when they are
   managed, then diff the whole device (in a thread: seconds at 100,000 entries), apply
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from provisiond.model.clock import Clock
     from provisiond.model.device_state import DesiredState, QueueEntry
     from provisiond.plan import Blocked, Plan
+    from provisiond.policy import Changes
     from provisiond.reconcile.gauges import DeviceMetrics
     from provisiond.reconcile.lists import Lists
     from provisiond.reconcile.mirror import ListRef
@@ -45,10 +49,17 @@ Yield: TypeAlias = "Callable[[], Awaitable[None]]"
 
 @dataclass(frozen=True, slots=True)
 class Sources:
-    """Where the desired state comes from: the current policy engine and list definitions."""
+    """Where the desired state comes from: the current policy engine and list definitions.
+
+    `changes(name)`: the engine's journal for the device, taken (and cleared) by each
+    incremental pass and at the start of each full resync; None: no journal, incremental
+    passes compare the whole key sets. `view(name)`: the desired state without a copy,
+    used synchronously only (never across an await); by default `desired`."""
 
     desired: Callable[[str], DesiredState]
     address_lists: Callable[[], Mapping[int, str]]
+    changes: Callable[[str], Changes] | None = None
+    view: Callable[[str], DesiredState] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,29 +116,21 @@ class Syncer:
         self.mirror = Mirror(settings.comment_prefix)
         self.hold = HoldState()
         self.findings = Findings()
-        self._synced_queues: Mapping[str, QueueEntry] = {}
+        self._synced_queues: dict[str, QueueEntry] = {}
 
     # Incremental.
 
     async def incremental(self) -> Report:
-        desired = self._sources.desired(self._settings.name)
-        found = scoping.incremental(
-            desired,
-            self.mirror,
-            synced_queues=self._synced_queues,
-            skip=self.findings.refused,
-            holding=self.hold.held is not None,
-        )
+        found, desired = self._scope()
         release = self.hold.held is not None and self._releasable(found.left_alone)
         if self.hold.held is not None:
             self.hold.removals = found.left_alone
         if not found:
             return Report(wants_full=release)
         await self._print_unseen(scoping.list_refs(found.addresses))
-        wanted = [key for key in found.addresses if key in desired.addresses]
-        current = await self._note(scoping.list_names(wanted), full=False)
+        current = await self._note(scoping.list_names(desired.addresses), full=False)
         plan = planning.diff(
-            scoping.restrict(desired, found),
+            desired,
             self.mirror.select(found.addresses, found.queues),
             comment_prefix=self._settings.comment_prefix,
             renames=self._lists.renames(current),
@@ -137,6 +140,33 @@ class Syncer:
         self._settle(found, plan)
         self._remember_queues(desired.queues, found.queues)
         return dataclasses.replace(report, wants_full=hold_started or release)
+
+    def _scope(self) -> tuple[scoping.Scope, DesiredState]:
+        """The keys to diff and the desired state restricted to them (synchronous: the
+        journal's view must not outlive it)."""
+        name = self._settings.name
+        changes = self._take()
+        holding = self.hold.held is not None
+        if changes is not None and not changes.full and not holding:
+            found = scoping.journal(changes, skip=self.findings.refused)
+            view = self._sources.view or self._sources.desired
+            return found, scoping.restrict(view(name), found)
+        desired = self._sources.desired(name)
+        found = scoping.incremental(
+            desired,
+            self.mirror,
+            synced_queues=self._synced_queues,
+            skip=self.findings.refused,
+            holding=holding,
+        )
+        if changes is not None and not changes.full:
+            # Owner switches too, which the key sets cannot see (removals stay held).
+            found = scoping.widen(found, scoping.journal(changes, skip=self.findings.refused))
+        return found, scoping.restrict(desired, found)
+
+    def _take(self) -> Changes | None:
+        take = self._sources.changes
+        return None if take is None else take(self._settings.name)
 
     def _releasable(self, removals: int) -> bool:
         return not planning.exceeds_limits(
@@ -169,7 +199,7 @@ class Syncer:
         blocked.update((scoping.blocked_key(b), b) for b in plan.blocked)
 
     def _remember_queues(self, queues: Mapping[str, QueueEntry], names: set[str]) -> None:
-        synced = dict(self._synced_queues)
+        synced = self._synced_queues
         for name in names:
             if name in queues:
                 synced[name] = queues[name]
@@ -183,6 +213,7 @@ class Syncer:
         """Print everything (yielding between lists), diff the whole device, apply."""
         # Everything is printed anew; only a surprise from here on makes the mirror dirty.
         self.mirror.dirty = False
+        self._take()  # the whole diff covers it; what moves from here stays for the next pass
         await self.observe_all(yield_to=yield_to)
         desired = self._sources.desired(self._settings.name)
         current = await self._note(scoping.list_names(desired.addresses), full=True)
@@ -196,7 +227,7 @@ class Syncer:
         self.hold = HoldState(held=plan if plan.held else None, removals=len(plan.held))
         self.findings = Findings(blocked={scoping.blocked_key(b): b for b in plan.blocked})
         report = await self._apply(plan)
-        self._synced_queues = desired.queues
+        self._synced_queues = dict(desired.queues)
         # An incremental pass run between two prints may have been surprised too.
         return dataclasses.replace(report, surprised=self.mirror.dirty)
 
