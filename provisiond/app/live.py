@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from provisiond.app.commands import build_engine
 from provisiond.model import objects
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from provisiond.store.feed import Change
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound="objects.Account | Definition")
 
 # The change-feed kinds the policy engine follows, and the model class behind each.
 DEFINITION_KINDS: Mapping[str, type[Definition]] = {
@@ -146,29 +148,39 @@ class LiveState:
             self._list_names = {item.id: item.name for item in dataset.address_lists}
             return engine.load(dataset, sessions=engine.session_addresses())
         if change.kind == "accounts":
-            return await self._apply_accounts(engine, change.ids)
+            return await self._apply_accounts(engine, change)
         if change.kind in DEFINITION_KINDS:
-            return await self._apply_definitions(engine, DEFINITION_KINDS[change.kind], change.ids)
+            return await self._apply_definitions(engine, DEFINITION_KINDS[change.kind], change)
         return None
 
-    async def _apply_accounts(self, engine: PolicyEngine, ids: Iterable[int]) -> Dirty | None:
+    async def _current(self, kind: type[T], object_id: int, change: Change) -> T | None:
+        """The committed version the change carries, else read back; None when deleted."""
+        if object_id in change.committed:
+            carried = change.committed[object_id]
+            return carried if isinstance(carried, kind) else None
+        try:
+            return await self._store.get(kind, object_id)
+        except NotFoundError:
+            return None
+
+    async def _apply_accounts(self, engine: PolicyEngine, change: Change) -> Dirty | None:
         dirty = None
-        for account_id in sorted(ids):
-            try:
-                step = engine.put_account(await self._store.get(objects.Account, account_id))
-            except NotFoundError:
+        for account_id in sorted(change.ids):
+            account = await self._current(objects.Account, account_id, change)
+            if account is None:
                 step = engine.remove_account(account_id)
+            else:
+                step = engine.put_account(account)
             dirty = step if dirty is None else dirty | step
         return dirty
 
     async def _apply_definitions(
-        self, engine: PolicyEngine, kind: type[Definition], ids: Iterable[int]
+        self, engine: PolicyEngine, kind: type[Definition], change: Change
     ) -> Dirty | None:
         dirty = None
-        for object_id in sorted(ids):
-            try:
-                definition = await self._store.get(kind, object_id)
-            except NotFoundError:
+        for object_id in sorted(change.ids):
+            definition = await self._current(kind, object_id, change)
+            if definition is None:
                 step = engine.remove_definition(kind, object_id)
                 if kind is objects.AddressList:
                     self._list_names.pop(object_id, None)

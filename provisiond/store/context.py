@@ -39,6 +39,11 @@ def account_of(obj: Model) -> int | None:
 class ChangeSet:
     ids: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     account_ids: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # The committed version of each object noted (None: deleted), so a subscriber can
+    # apply the change without reading the object back.
+    committed: dict[str, dict[int, object | None]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
 
     def add(self, kind: str, *versions: Model | None) -> None:
         """Note a change of one object, given its versions before and after."""
@@ -56,6 +61,7 @@ class ChangeSet:
                 kind=spec.name,
                 ids=frozenset(self.ids[spec.name]),
                 account_ids=frozenset(self.account_ids.get(spec.name, ())),
+                committed=dict(self.committed.get(spec.name, {})),
             )
             for spec in kinds.SPECS
             if self.ids.get(spec.name)
@@ -79,6 +85,7 @@ class WriteContext:
             raise ValueError("a change needs a before or an after")
         self.records.append(audit.Record(action, kind, subject.id, before, after))
         self.changes.add(kind, before, after)
+        self.changes.committed[kind][subject.id] = after
 
     async def finish(self, value: R) -> Outcome[R]:
         await audit.write(self.conn, self.records, at=self.at, actor=self.actor)

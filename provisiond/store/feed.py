@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Mapping
 
 DEFAULT_BACKLOG: Final = 1000
 
@@ -36,6 +36,10 @@ class Change:
     kind: str
     ids: frozenset[int] = frozenset()
     account_ids: frozenset[int] = frozenset()
+    # The committed version of the objects written (None: deleted), when the writer knew
+    # it: an in-process subscriber applies them without a read. Not part of the identity;
+    # a feed across processes (PostgreSQL NOTIFY) would leave it empty.
+    committed: Mapping[int, object | None] = field(default_factory=dict, compare=False)
 
 
 RESYNC: Final = Change(kind="*")

@@ -108,3 +108,35 @@ async def test_reload_rebuilds_the_engine_and_keeps_serving(daemon: app.Daemon) 
             await daemon.supervisor.stopping.wait()
     assert daemon.supervisor.failure is None
     assert not daemon.supervisor.stopping.is_set()
+
+
+async def test_a_change_carries_its_committed_object(
+    daemon: app.Daemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine applies what the writer committed; it does not read it back."""
+    store = daemon.store
+    assert store is not None
+    await store.create(AccountStatus(1, "Active", activates_account=True), actor="test")
+    await store.create(
+        AddressList(1, "active", MembershipFilter(account_status=StatusClass.ACTIVE)),
+        actor="test",
+    )
+
+    async def no_reads(kind: object, object_id: int) -> object:
+        raise AssertionError(f"read back {kind} {object_id}")
+
+    monkeypatch.setattr(store, "get", no_reads)
+    await store.create(
+        Account(8, "Bea", status_id=1, ip_assignments=(parse_prefix("100.64.0.8/32"),)),
+        actor="test",
+    )
+
+    def listed() -> bool:
+        engine = daemon.engine
+        key = (4, "active", "100.64.0.8")
+        return engine is not None and key in engine.desired("edge-1").addresses
+
+    await until(listed)
+    await store.delete(Account, 8, actor="test")
+    await until(lambda: not listed())
+    assert daemon.supervisor.failure is None
