@@ -37,7 +37,7 @@ from provisiond.runtime.systemd import Notifier
 from provisiond.status import ApiContext, ListenError, StatusServer
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from pathlib import Path
 
     from provisiond.model.clock import Clock
@@ -69,6 +69,7 @@ class Daemon:
         self.status: StatusServer | None = None
         self.events: EventsService | None = None
         self.reconciler: Reconciler | None = None
+        self._uninstall_signals: Callable[[], None] | None = None
 
     @property
     def engine(self) -> PolicyEngine | None:
@@ -147,9 +148,9 @@ class Daemon:
 
     async def _stop(self, live: LiveState) -> None:
         """Stop intake first (HTTP, RADIUS), then the tasks, then the feed."""
-        uninstall = getattr(self, "_uninstall_signals", None)
-        if uninstall is not None:
-            uninstall()
+        if self._uninstall_signals is not None:
+            self._uninstall_signals()
+            self._uninstall_signals = None
         self.notifier.stopping()
         if self.status is not None:
             await self.status.stop()
