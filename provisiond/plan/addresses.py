@@ -39,15 +39,18 @@ def wanted(entries: Iterable[AddressEntry], prefix: str) -> dict[AddressKey, mat
     keeps the diff deterministic if an address arrives in a non-canonical spelling.
     """
     result: dict[AddressKey, matching.Wanted] = {}
-    for entry in sorted(entries, key=lambda e: e.account_id):
+    for entry in entries:
         address = normalise.address(entry.address)
+        key = (entry.family, entry.list, address)
+        held = result.get(key)
+        if held is not None and held.account_id <= entry.account_id:
+            continue
         attrs = {
             "list": entry.list,
             "address": address,
             "comment": ownership.comment(prefix, entry.account_id),
         }
-        want = matching.Wanted(path=entry.path, attrs=attrs, account_id=entry.account_id)
-        result.setdefault((entry.family, entry.list, address), want)
+        result[key] = matching.Wanted(path=entry.path, attrs=attrs, account_id=entry.account_id)
     return result
 
 
