@@ -13,7 +13,7 @@ waited longer than `max_wait` is dropped rather than committed, since the NAS ha
 up on that answer and will retransmit. Every answered record is on disk; an unanswered
 one is retransmitted by the NAS and counted here.
 
-Sweeps and NAS reboots go through the same queue, so the book only ever changes inside
+Sweeps, NAS reboots and CoA outcomes go through the same queue, so the book only ever changes inside
 one batch at a time.
 """
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from provisiond.radius.accounting import AcctRecord
     from provisiond.radius.clients import NasClient
     from provisiond.radius.packet import Packet
-    from provisiond.radius.session_book import Changes, NasReboot, SessionBook, Sweep
+    from provisiond.radius.session_book import Changes, Control, SessionBook
     from provisiond.radius.stats import RadiusStats
     from provisiond.store.sessions import SessionStore
 
@@ -72,7 +72,7 @@ class Pending:
 
 @dataclass(slots=True)
 class _Control:
-    event: Sweep | NasReboot
+    event: Control
     done: asyncio.Future[int] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -115,8 +115,9 @@ class AccountingWriter:
             self._wakeup.set()
         return True
 
-    async def control(self, event: Sweep | NasReboot) -> int:
-        """Run a sweep or a NAS reboot in turn with the records; the sessions it closed."""
+    async def control(self, event: Control) -> int:
+        """Run a sweep, a NAS reboot or a CoA outcome in turn with the records, committed
+        like them; how many sessions it closed."""
         if self._closing:
             raise RadiusError("the RADIUS server is stopping")
         item = _Control(event)

@@ -32,7 +32,7 @@ from provisiond.radius.dictionary import load_dictionary
 from provisiond.radius.endpoint import DrainingTransport, RadiusLock, bind
 from provisiond.radius.errors import RadiusError
 from provisiond.radius.protocol import Handler, RadiusProtocol
-from provisiond.radius.session_book import NasReboot, SessionBook, Sweep
+from provisiond.radius.session_book import Control, NasReboot, SessionBook, Sweep
 from provisiond.radius.stats import RadiusStats
 from provisiond.store.sessions import SessionStore
 
@@ -202,6 +202,20 @@ class RadiusServer:
     def open_session_addresses(self) -> list[SessionAddress]:
         """The soft addresses of every open session, to seed the policy engine."""
         return self._book.all_addresses()
+
+    async def control(self, event: Control) -> int:
+        """Run a session control (a CoA outcome, a local close) through the accounting
+        writer, in turn with the records, so the book and the table change together."""
+        return await self._writer.control(event)
+
+    @property
+    def book(self) -> SessionBook:
+        """The open sessions in memory. Read it; change it only through `control`."""
+        return self._book
+
+    @property
+    def stats(self) -> RadiusStats:
+        return self._stats
 
     @property
     def sessions(self) -> SessionStore:

@@ -13,11 +13,12 @@ closed, whatever its NAS.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from provisiond.radius import accounting
 from provisiond.radius.wire import AcctStatusType
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
     from provisiond.model.device_state import SessionAddress
     from provisiond.radius.accounting import AcctRecord
-    from provisiond.store.sessions import SessionKey, SessionRow
+    from provisiond.store.sessions import JsonObject, Pairs, SessionKey, SessionRow
 
 
 class StaleRule(StrEnum):
@@ -55,6 +56,32 @@ class NasReboot:
 
     nas: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPatch:
+    """Record CoA news on an open session (the CoA sender and relay): the attributes an
+    ACKed CoA applied (`last_applied`), the outcome (`last_coa`), a relayed override.
+    A field left None is unchanged; a session no longer open is left alone."""
+
+    session_id: int
+    last_applied: Pairs | None = None
+    last_coa: JsonObject | None = None
+    external_override: JsonObject | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CloseSession:
+    """Close one open session locally with a terminate cause (a CoA NAK with Error-Cause
+    503, "Session Context Not Found": the NAS no longer has it)."""
+
+    session_id: int
+    at: datetime
+    cause: str
+
+
+Control: TypeAlias = "Sweep | NasReboot | SessionPatch | CloseSession"
+"""What the accounting writer runs in turn with the records."""
 
 
 @dataclass(slots=True)
@@ -85,6 +112,7 @@ class SessionBook:
         self._open: dict[SessionKey, SessionRow] = {}
         self._by_address: dict[str, SessionKey] = {}
         self._by_account: dict[int, set[SessionKey]] = {}
+        self._by_id: dict[int, SessionKey] = {}
         self._last_id = 0
 
     def __len__(self) -> int:
@@ -96,11 +124,13 @@ class SessionBook:
         self._open.clear()
         self._by_address.clear()
         self._by_account.clear()
+        self._by_id.clear()
         self._last_id = last_id
         for row in rows:
             # As stored: two open rows claiming one address (which the rules never leave
             # behind) are not resolved here; the next accounting for either settles it.
             self._open[row.key] = row
+            self._by_id[row.id] = row.key
             for address in accounting.addresses(row):
                 self._by_address[address] = row.key
             if row.account_id is not None:
@@ -111,6 +141,24 @@ class SessionBook:
 
     def rows(self) -> list[SessionRow]:
         return list(self._open.values())
+
+    def by_id(self, session_id: int) -> SessionRow | None:
+        """The open session with this id, if it is open."""
+        key = self._by_id.get(session_id)
+        return None if key is None else self._open[key]
+
+    def of_account(self, account_id: int) -> list[SessionRow]:
+        """The account's open sessions, oldest id first."""
+        keys = self._by_account.get(account_id, ())
+        return sorted((self._open[key] for key in keys), key=lambda row: row.id)
+
+    def holder_of(self, address: str) -> SessionRow | None:
+        """The open session that claims this address (canonical prefix text, a bare IPv4
+        address taken as /32)."""
+        if "/" not in address and ":" not in address:
+            address = f"{address}/32"
+        key = self._by_address.get(address)
+        return None if key is None else self._open[key]
 
     def addresses_of(self, account_id: int) -> tuple[SessionAddress, ...]:
         keys = self._by_account.get(account_id, ())
@@ -129,7 +177,7 @@ class SessionBook:
 
     def apply(
         self,
-        events: Sequence[AcctRecord | Sweep | NasReboot],
+        events: Sequence[AcctRecord | Control],
         closed: Mapping[SessionKey, SessionRow],
     ) -> Changes:
         """Apply events in order. `closed` holds the newest closed row of the keys of
@@ -141,6 +189,10 @@ class SessionBook:
                 self._sweep(event, changes)
             elif isinstance(event, NasReboot):
                 self._close_nas(event.nas, event.at, changes)
+            elif isinstance(event, SessionPatch):
+                self._patch(event, changes)
+            elif isinstance(event, CloseSession):
+                self._close_one(event, changes)
             else:
                 self._record(event, changes)
             changes.closed_by_event.append(changes.closed - before)
@@ -196,6 +248,36 @@ class SessionBook:
         for row in [row for row in self._open.values() if row.nas == nas]:
             self._close(row, at, StaleRule.NAS_REBOOT, changes)
 
+    def _patch(self, patch: SessionPatch, changes: Changes) -> None:
+        row = self.by_id(patch.session_id)
+        if row is None:
+            return
+        updated = dataclasses.replace(
+            row,
+            last_applied=row.last_applied if patch.last_applied is None else patch.last_applied,
+            last_coa=row.last_coa if patch.last_coa is None else patch.last_coa,
+            external_override=(
+                row.external_override
+                if patch.external_override is None
+                else patch.external_override
+            ),
+        )
+        if updated != row:
+            self._put(updated, changes)
+
+    def _close_one(self, close: CloseSession, changes: Changes) -> None:
+        row = self.by_id(close.session_id)
+        if row is None:
+            return
+        self._remove(row)
+        closed = dataclasses.replace(
+            row,
+            state=SessionState.CLOSED,
+            terminate_cause=close.cause,
+            updated_at=max(row.updated_at, close.at),
+        )
+        self._changed(closed, changes)
+
     # -- bookkeeping ------------------------------------------------------------------
 
     def _next_id(self, changes: Changes) -> int:
@@ -219,6 +301,7 @@ class SessionBook:
     def _remove(self, row: SessionRow) -> None:
         key = row.key
         del self._open[key]
+        self._by_id.pop(row.id, None)
         for address in accounting.addresses(row):
             if self._by_address.get(address) == key:
                 del self._by_address[address]
@@ -240,6 +323,7 @@ class SessionBook:
                 self._close(self._open[holder], row.updated_at, StaleRule.ADDRESS_CLAIMED, changes)
             self._by_address[address] = key
         self._open[key] = row
+        self._by_id[row.id] = key
         changes.rows[row.id] = row
         if row.account_id is not None:
             self._by_account.setdefault(row.account_id, set()).add(key)

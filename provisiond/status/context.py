@@ -48,6 +48,33 @@ class DevicesView(Protocol):
     async def approve(self, name: str, plan_id: str | None, /) -> str: ...
 
 
+class SessionsView(Protocol):
+    """The session table as the API reads it (`store.sessions.SessionStore`)."""
+
+    async def page(
+        self, *, account_id: int | None, state: str, after: int | None, limit: int
+    ) -> tuple[Sequence[Any], int | None]:
+        """`(rows, next_after)`: `SessionRow`s with id > `after`, ascending by id;
+        `state` is "open" or "closed"."""
+        ...
+
+
+class CoaControl(Protocol):
+    """The CoA sender as the API steers it (DESIGN.md §5 "Disconnect breaker", §7).
+
+    `held()` lists the Disconnects the breaker holds, as JSON objects
+    `{session_id, account_id, username, nas, queued_at, reasons}`; `approve()` releases
+    every one of them and returns how many; `disconnect_session` queues an admin's
+    Disconnect-Request for an open session (False when no open session has that id).
+    """
+
+    def held(self) -> Sequence[Mapping[str, Any]]: ...
+
+    async def approve(self) -> int: ...
+
+    async def disconnect_session(self, session_id: int, /) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApiContext:
     """The daemon's side of the status endpoint.
@@ -66,5 +93,7 @@ class ApiContext:
     wait_applied: Callable[[], Awaitable[None]]
     devices: Callable[[], Sequence[DeviceRow]] | None = None
     devices_view: DevicesView | None = None
+    sessions: SessionsView | None = None  # `/api/v1/sessions`; None: RADIUS is not running
+    coa: CoaControl | None = None  # `/api/v1/coa/*`, session disconnects; None: no CoA sender
     # `[webhooks]` as of now (asked per write, so a SIGHUP applies): trigger URL checks.
     webhooks: Callable[[], WebhooksSettings] = WebhooksSettings

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, TypeVar
 
 import sqlalchemy as sa
 
@@ -34,6 +34,9 @@ SessionKey: TypeAlias = tuple[str, str, str]
 
 Pairs: TypeAlias = tuple[tuple[str, str], ...]
 """Reply attributes as (name, value) pairs, the policy engine's `Attributes`."""
+
+JsonObject: TypeAlias = "dict[str, Any]"
+"""A JSON object column's value (`last_coa`, `external_override`)."""
 
 MAX_COUNTER: Final = 2**63 - 1  # a signed 64-bit column; 9.2 EB, never reached in practice
 
@@ -65,6 +68,8 @@ class SessionRow:
     session_time: int = 0
     terminate_cause: str | None = None
     last_applied: Pairs | None = None
+    last_coa: JsonObject | None = None  # {at, result, error_cause}: the last CoA's outcome
+    external_override: JsonObject | None = None  # {at, attributes}: a relayed CoA the NAS ACKed
 
     @property
     def key(self) -> SessionKey:

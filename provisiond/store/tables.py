@@ -329,6 +329,8 @@ sessions = sa.Table(
     sa.Column("state", sa.Text, nullable=False),  # "open" or "closed"
     sa.Column("terminate_cause", sa.Text),
     sa.Column("last_applied", sa.JSON(none_as_null=True)),  # [[attribute, value], ...]
+    sa.Column("last_coa", sa.JSON(none_as_null=True)),  # {at, result, error_cause} (0005)
+    sa.Column("external_override", sa.JSON(none_as_null=True)),  # {at, attributes} (0005)
     # The key of every record, open or closed (a late Stop looks up the closed one) ...
     sa.Index("ix_sessions_nas_acct_session_id_username", "nas", "acct_session_id", "username"),
     # ... and at most one open session per key.
@@ -341,6 +343,25 @@ sessions = sa.Table(
         sqlite_where=sa.text("state = 'open'"),
         postgresql_where=sa.text("state = 'open'"),
     ),
+)
+
+# The CoA outbox (DESIGN.md §5, §8; migration 0005): one row per session with CoA work
+# pending. The work is "bring this session in line with the policy", recomputed when it
+# is sent, so later changes coalesce into the row. `action` is "coa" (recompute, and
+# send whatever the difference needs) or "disconnect" (a Disconnect-Request whatever
+# the reply is: a deleted account, a changed password or address, an admin's request);
+# `reasons` the comma-separated `coa_on` reasons that queued it; `held` a Disconnect the
+# breaker holds for approval. Not a foreign key: the session row may be purged first.
+coa_outbox = sa.Table(
+    "coa_outbox",
+    metadata,
+    sa.Column("session_id", ID, primary_key=True, autoincrement=False),
+    sa.Column("account_id", ID),
+    sa.Column("action", sa.Text, nullable=False),  # "coa" or "disconnect"
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("queued_at", UtcDateTime, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("held", sa.Boolean, nullable=False),
 )
 
 # Every address-list name provisiond has managed on a device (migration 0003), so a full
