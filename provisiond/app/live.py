@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from provisiond.app.commands import build_engine
 from provisiond.model import objects
 from provisiond.model.errors import NotFoundError
+from provisiond.policy import coa_reasons
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -55,6 +56,9 @@ class LiveState:
         self._settled = asyncio.Condition()
         self._subscription = store.feed.subscribe()  # before the load: nothing slips between
         self._listeners: list[Callable[[Dirty], None]] = []
+        self._reason_listeners: list[Callable[[Mapping[int, frozenset[str]]], None]] = []
+        # Why each account changed in the change being applied (`coa_reasons`).
+        self._reasons: dict[int, frozenset[str]] = {}
         # Address list id → name, for the reconciler's rename detection (`set list=`).
         self._list_names: dict[int, str] = {}
 
@@ -74,6 +78,18 @@ class LiveState:
 
     def on_dirty(self, listener: Callable[[Dirty], None]) -> None:
         self._listeners.append(listener)
+
+    def on_account_reasons(self, listener: Callable[[Mapping[int, frozenset[str]]], None]) -> None:
+        """Called after each applied change with why each account changed (the CoA
+        vocabulary of `policy.coa_reasons`); accounts with no reason are left out."""
+        self._reason_listeners.append(listener)
+
+    def over_cap(self, account_id: int, over: bool) -> None:  # noqa: FBT001 - a flag value
+        """Usage moved the account across its cap: the `usage` filter and a CoA follow."""
+        if self._engine is None:
+            return
+        self._fan_out(self._engine.set_over_cap(account_id, over))
+        self._emit_reasons({account_id: frozenset({coa_reasons.USAGE})})
 
     def desired(self, device: str) -> DesiredState:
         """The current engine's desired state (an engine rebuilt on reload included)."""
@@ -113,8 +129,11 @@ class LiveState:
         """The change-feed task: runs until the subscription closes."""
         async for change in self._subscription:
             async with self._lock:
+                self._reasons = {}
                 dirty = await self._apply(change)
+                reasons, self._reasons = self._reasons, {}
             self._fan_out(dirty)
+            self._emit_reasons(reasons)
             await self._notify_settled()
 
     def close(self) -> None:
@@ -146,7 +165,10 @@ class LiveState:
         if change.kind == "*":
             dataset = await self._store.load()
             self._list_names = {item.id: item.name for item in dataset.address_lists}
-            return engine.load(dataset, sessions=engine.session_addresses())
+            before = {account.id: account for account in engine.accounts()}
+            dirty = engine.load(dataset, sessions=engine.session_addresses())
+            self._reasons_after_reload(before, dataset.accounts, dirty)
+            return dirty
         if change.kind == "accounts":
             return await self._apply_accounts(engine, change)
         if change.kind in DEFINITION_KINDS:
@@ -167,6 +189,9 @@ class LiveState:
         dirty = None
         for account_id in sorted(change.ids):
             account = await self._current(objects.Account, account_id, change)
+            self._add_reasons(
+                account_id, coa_reasons.account_reasons(engine.account(account_id), account)
+            )
             if account is None:
                 step = engine.remove_account(account_id)
             else:
@@ -189,7 +214,43 @@ class LiveState:
                 if isinstance(definition, objects.AddressList):
                     self._list_names[definition.id] = definition.name
             dirty = step if dirty is None else dirty | step
+        if dirty is not None:
+            for account_id in dirty.account_ids:
+                self._add_reasons(account_id, frozenset({coa_reasons.DEFINITIONS}))
         return dirty
+
+    def _reasons_after_reload(
+        self,
+        before: Mapping[int, objects.Account],
+        accounts: Iterable[objects.Account],
+        dirty: Dirty,
+    ) -> None:
+        """A reload (an import) replaced everything: compare every account, and count a
+        definition change for every account whose state moved."""
+        seen = set()
+        for account in accounts:
+            seen.add(account.id)
+            self._add_reasons(
+                account.id, coa_reasons.account_reasons(before.get(account.id), account)
+            )
+        for account_id, account in before.items():
+            if account_id not in seen:
+                self._add_reasons(account_id, coa_reasons.account_reasons(account, None))
+        for account_id in dirty.account_ids:
+            self._add_reasons(account_id, frozenset({coa_reasons.DEFINITIONS}))
+
+    def _add_reasons(self, account_id: int, reasons: frozenset[str]) -> None:
+        if reasons:
+            self._reasons[account_id] = self._reasons.get(account_id, frozenset()) | reasons
+
+    def _emit_reasons(self, reasons: Mapping[int, frozenset[str]]) -> None:
+        if not reasons:
+            return
+        for listener in self._reason_listeners:
+            try:
+                listener(reasons)
+            except Exception:
+                log.exception("a change listener failed")
 
     def _fan_out(self, dirty: Dirty | None) -> None:
         if not dirty:

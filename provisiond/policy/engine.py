@@ -196,6 +196,15 @@ class PolicyEngine:
     def account_count(self) -> int:
         return len(self._states)
 
+    def accounts(self) -> list[Account]:
+        """Every account the engine holds (a list: the engine may change after)."""
+        return [state.account for state in self._states.values()]
+
+    def account(self, account_id: int) -> Account | None:
+        """The account as the engine holds it (None when it has no such account)."""
+        state = self._states.get(account_id)
+        return None if state is None else state.account
+
     def counts(self, device: str) -> DeviceCounts:
         """Sizes for metrics, without the snapshot `desired()` takes."""
         index = self._scope(device).index

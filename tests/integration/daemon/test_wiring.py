@@ -140,3 +140,22 @@ async def test_a_change_carries_its_committed_object(
     await store.delete(Account, 8, actor="test")
     await until(lambda: not listed())
     assert daemon.supervisor.failure is None
+
+
+async def test_account_writes_report_their_coa_reasons(daemon: app.Daemon) -> None:
+    """What the CoA sender is told: why each account changed, compared in one place."""
+    store, live = daemon.store, daemon.live
+    assert store is not None
+    assert live is not None
+    seen: list[dict[int, frozenset[str]]] = []
+    live.on_account_reasons(lambda reasons: seen.append(dict(reasons)))
+    await store.create(AccountStatus(1, "Active", activates_account=True), actor="test")
+    await store.create(AccountStatus(2, "Inactive", activates_account=False), actor="test")
+    await store.create(Account(9, "Cid", status_id=1), actor="test")
+    await store.update(Account(9, "Cid", status_id=2, delinquent=True), actor="test")
+    await until(lambda: {9: frozenset({"status", "delinquency"})} in seen)
+    await store.delete(Account, 9, actor="test")
+    await until(lambda: {9: frozenset({"deleted"})} in seen)
+    # The create itself gave no reason: a new account has no sessions to change.
+    assert all(9 not in reasons or reasons[9] for reasons in seen)
+    assert len([reasons for reasons in seen if 9 in reasons]) == 2
