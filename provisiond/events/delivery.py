@@ -164,6 +164,7 @@ class Deliverer(PacedLoop):
                 delivery.trigger_id,
                 delivery.attempts,
                 attempt.error,
+                extra={"account_id": delivery.account_id},
             )
         elif delivery.attempts == 1:
             # Logged once, not on each of up to 240 retries.
@@ -172,4 +173,5 @@ class Deliverer(PacedLoop):
                 delivery.id,
                 delivery.trigger_id,
                 attempt.error,
+                extra={"account_id": delivery.account_id},
             )

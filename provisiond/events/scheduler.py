@@ -106,10 +106,17 @@ class Scheduler(PacedLoop):
                 result.id,
                 result.account_id,
                 result.error,
+                extra={"account_id": result.account_id},
             )
             if self._on_failed is not None:
                 self._on_failed()
             return
-        log.info("%s %d of account %d done", result.kind.value, result.id, result.account_id)
+        log.info(
+            "%s %d of account %d done",
+            result.kind.value,
+            result.id,
+            result.account_id,
+            extra={"account_id": result.account_id},
+        )
         if result.disconnected and self._on_disconnect is not None:
             self._on_disconnect(result.account_id)

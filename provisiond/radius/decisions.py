@@ -95,7 +95,10 @@ def decide(engine: Authorizer, dictionary: Dictionary, username: str, nas: str) 
         # A RADIUS group's reply that the dictionary cannot encode: a configuration error.
         # Logged when the answer is worked out (once per change), not per request.
         log.warning(
-            "account %d: Access-Reject, its reply cannot be encoded: %s", verdict.account_id, exc
+            "account %d: Access-Reject, its reply cannot be encoded: %s",
+            verdict.account_id,
+            exc,
+            extra={"account_id": verdict.account_id, "nas": nas},
         )
         return Decision(reason=REPLY_ERROR, account_id=verdict.account_id)
     radius = verdict.radius_account

@@ -146,6 +146,7 @@ class Handler:
                 "in its [device.nas] for RouterOS < 7.15 (logged once)",
                 client.name,
                 packet.code,
+                extra={"nas": client.name},
             )
 
     def internal_error(self) -> None:

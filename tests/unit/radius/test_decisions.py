@@ -111,6 +111,9 @@ def test_a_reply_the_dictionary_cannot_encode_rejects_and_logs_once(
     assert decision.account_id == world.ALICE.id
     logged = [r for r in caplog.records if "cannot be encoded" in r.getMessage()]
     assert len(logged) == 1
+    # Structured context: the line can be found by account and NAS in a JSON log.
+    assert logged[0].account_id == world.ALICE.id  # type: ignore[attr-defined]  # from `extra`
+    assert logged[0].nas == "core"  # type: ignore[attr-defined]
     assert world.ALICE_PASSWORD not in caplog.text
 
 
