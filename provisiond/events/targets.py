@@ -50,17 +50,11 @@ def check_address(address: Address, *, host: str, settings: WebhooksSettings) ->
 def check_url(url: str, *, allow_http: bool, settings: WebhooksSettings) -> Target:
     """The URL's target if the scheme and a literal address are allowed; names are
     checked when they resolve (`GuardedResolver`)."""
-    parts, host = webhooks.split(url)
-    if parts.scheme != "https" and not (parts.scheme == "http" and allow_http):
-        raise RefusedTargetError("the webhook URL must be https:// unless allow_http is set")
-    if not host:
-        raise RefusedTargetError("the webhook URL has no host")
-    if webhooks.is_numeric_name(host):
-        raise RefusedTargetError(f"{host} is not a canonical IP address")
-    address = webhooks.literal(host)
-    if address is not None:
-        check_address(address, host=host, settings=settings)
-    return Target(url, host, address)
+    problem = webhooks.refusal(url, allow_http=allow_http, settings=settings)
+    if problem is not None:
+        raise RefusedTargetError(f"the webhook URL {problem}")
+    _, host = webhooks.split(url)
+    return Target(url, host, webhooks.literal(host))
 
 
 class GuardedResolver(AbstractResolver):

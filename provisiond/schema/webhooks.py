@@ -62,3 +62,27 @@ def allowed(address: Address, *, host: str, settings: WebhooksSettings) -> bool:
     if not is_internal(address) or host in settings.allowed_names():
         return True
     return any(address in network for network in settings.allowed_networks())
+
+
+_LOOPBACK: Final = ipaddress.IPv4Address("127.0.0.1")
+
+
+def refusal(url: str, *, allow_http: bool, settings: WebhooksSettings) -> str | None:
+    """Why the URL is refused whatever DNS says, or None: the one rule both the API (a
+    422 at create) and the sender (a failed delivery) apply, so they never disagree."""
+    parts, host = split(url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and allow_http):
+        return "must be an https:// URL unless allow_http is true"
+    if not host:
+        return "has no host"
+    if is_numeric_name(host):
+        return f"{host} is not a canonical IP address"
+    address = literal(host)
+    if address is None and is_loopback_name(host):
+        address = _LOOPBACK  # what the name always resolves to (RFC 6761)
+    if address is not None and not allowed(address, host=host, settings=settings):
+        return (
+            f"{host} is a loopback, link-local or private address; "
+            "list it in [webhooks] allow_hosts to allow it"
+        )
+    return None

@@ -118,3 +118,52 @@ def test_the_api_accepts_public_names_and_listed_hosts() -> None:
     check_trigger(_trigger("https://hooks.example.net/x"), NONE)
     check_trigger(_trigger("http://127.0.0.1:9000/x", allow_http=True), LOOPBACK)
     check_trigger(_trigger("https://hooks.internal/x"), LOOPBACK)
+
+
+_HOSTS = [
+    "example.com",
+    "hooks.example.com.",
+    "localhost",
+    "api.localhost",
+    "127.0.0.1",
+    "127.1",
+    "0x7f.1",
+    "10.1.2.3",
+    "169.254.1.1",
+    "100.64.0.1",
+    "192.0.2.1",
+    "8.8.8.8",
+    "[::1]",
+    "[::ffff:127.0.0.1]",
+    "[2001:4860::8888]",
+    "",
+]
+
+
+@pytest.mark.parametrize("scheme", ["https", "http", "ftp"])
+@pytest.mark.parametrize("allow_http", [True, False])
+@pytest.mark.parametrize("allow_hosts", [(), ("127.0.0.0/8",), ("localhost",), ("10.0.0.0/8",)])
+def test_create_time_and_delivery_time_rules_agree(
+    scheme: str,
+    allow_http: bool,  # noqa: FBT001 - a parametrized flag
+    allow_hosts: tuple[str, ...],
+) -> None:
+    """A URL the API accepts is never refused at delivery for what it says (only for what
+    its name resolves to), and one the API refuses would be refused at delivery."""
+    settings = WebhooksSettings(allow_hosts=allow_hosts)
+    for host in _HOSTS:
+        url = f"{scheme}://{host}/hook"
+        trigger = Trigger(1, "t", TriggerEvent.ACCOUNT_ACTIVATED, url, allow_http=allow_http)
+        try:
+            check_trigger(trigger, settings)
+        except InvalidError:
+            at_create = False
+        else:
+            at_create = True
+        try:
+            check_url(url, allow_http=allow_http, settings=settings)
+        except RefusedTargetError:
+            at_delivery = False
+        else:
+            at_delivery = True
+        assert at_create == at_delivery, url
