@@ -3,9 +3,10 @@
 
 HTTPS unless `allow_http`; no host that is not a canonical address (`127.1`); no literal
 address or `localhost` name that is loopback, link-local, private or otherwise not
-globally routable, unless `[webhooks] allow_hosts` lists it (the rule is `provisiond.schema.webhooks`, shared with the sender). Names are
-not resolved here (DNS answers change; an API write should not wait on them): the sender
-resolves and checks every attempt (`provisiond.events.targets`).
+globally routable, unless `[webhooks] allow_hosts` lists it. The rule is
+`provisiond.schema.webhooks.refusal`, shared with the sender. Names are not resolved
+here (DNS answers change; an API write should not wait on them): the sender resolves and
+checks every attempt (`provisiond.events.targets`).
 """
 
 from __future__ import annotations
