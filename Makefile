@@ -14,11 +14,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Imports the sample data on the first start only, starts the lab router the sample config
-# names (lab-1), then runs the daemon in the foreground. Ctrl-C stops both: the daemon
-# takes the SIGINT itself; the lab, a background job, ignores it, so the traps stop it.
+# names (lab-1) and NAS simulators for its two NAS, then runs the daemon in the foreground.
+# Ctrl-C stops both: the daemon takes the SIGINT itself; the lab, a background job, ignores
+# it, so the traps stop it.
 run: $(STAMP)
 	test -e var/provisiond.db || $(BIN)/provisiond import -c $(CONFIG) config/example-data.json
-	$(BIN)/provisiond lab -c $(CONFIG) & lab=$$!; \
+	$(BIN)/provisiond lab -c $(CONFIG) --nas lab-1 --nas nas-2 & lab=$$!; \
 	trap 'kill $$lab 2>/dev/null; wait $$lab' EXIT INT TERM; \
 	$(BIN)/provisiond run -c $(CONFIG)
 

@@ -1,4 +1,5 @@
-"""Benchmarks: `make bench` prints one JSON object per line, `{"bench", "value", "unit"}`."""
+"""Benchmarks: `make bench` prints one JSON object per line, `{"bench", "value", "unit"}`,
+and `"note"` where a figure needs one (e.g. a reference that was skipped)."""
 
 from typing import NamedTuple
 
@@ -7,3 +8,4 @@ class Figure(NamedTuple):
     bench: str
     value: float
     unit: str
+    note: str = ""

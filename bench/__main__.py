@@ -16,7 +16,13 @@ if TYPE_CHECKING:
 
     from bench import Figure
 
-MODULES: tuple[str, ...] = ("bench.policy", "bench.routeros", "bench.change_to_router")
+MODULES: tuple[str, ...] = (
+    "bench.policy",
+    "bench.routeros",
+    "bench.change_to_router",
+    "bench.radius",
+    "bench.usage",
+)
 
 
 class BenchModule(Protocol):
@@ -30,6 +36,8 @@ def main(selected: list[str]) -> None:
         module = cast("BenchModule", importlib.import_module(name))
         for figure in module.run():
             line = {"bench": figure.bench, "value": round(figure.value, 4), "unit": figure.unit}
+            if figure.note:
+                line["note"] = figure.note
             sys.stdout.write(json.dumps(line) + "\n")
             sys.stdout.flush()
 

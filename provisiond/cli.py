@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import provisiond
 import provisiond.plan as planning
 from provisiond import app, client, config, summary
+from provisiond.lab import runner as lab_runner
+from provisiond.lab.errors import LabError
 from provisiond.model.errors import ModelError
 from provisiond.schema import codec
 
@@ -170,7 +172,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_lab(args: argparse.Namespace) -> int:
     settings = load_settings(config_argument(args.config))
-    asyncio.run(app.run_lab(settings))
+    try:
+        lab_runner.nas_simulators(settings, args.nas)  # name a wrong --nas before starting
+    except LabError as exc:
+        raise CommandError(str(exc)) from exc
+    asyncio.run(app.run_lab(settings, nas=args.nas))
     return EXIT_OK
 
 
@@ -212,7 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--url", help=f"its status endpoint (default: from the config, else {DEFAULT_STATUS_URL})"
     )
-    command("lab", cmd_lab, "emulate the config's loopback RouterOS devices (API and SSH)")
+    lab = command("lab", cmd_lab, "emulate the config's loopback RouterOS devices (API and SSH)")
+    lab.add_argument(
+        "--nas",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also run a NAS simulator for this device's [device.nas] on its coa_address:"
+        "coa_port (repeatable)",
+    )
     planner = command("plan", cmd_plan, "print what a sync would change on the devices")
     planner.add_argument("--device", help="only this device")
     planner.add_argument("--json", action="store_true", help="the API's plan JSON shape")

@@ -19,7 +19,7 @@ from provisiond.runtime.lock import StateLock, is_locked
 from provisiond.store import Store, trigger_log
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Sequence
 
     from provisiond import config
     from provisiond.model.clock import Clock
@@ -45,13 +45,16 @@ def policy_settings(settings: config.Settings) -> PolicySettings:
 
 
 def build_engine(
-    settings: config.Settings, dataset: Dataset, sessions: Iterable[SessionAddress] = ()
+    settings: config.Settings,
+    dataset: Dataset,
+    sessions: Iterable[SessionAddress] = (),
+    over_cap: Iterable[int] = (),
 ) -> PolicyEngine:
     engine = PolicyEngine(
         settings=policy_settings(settings),
         devices=[device.scope() for device in settings.devices],
     )
-    engine.load(dataset, sessions=sessions)
+    engine.load(dataset, sessions=sessions, over_cap=over_cap)
     return engine
 
 
@@ -164,8 +167,9 @@ async def plan_devices(settings: config.Settings, device: str | None) -> list[Pl
         await store.close()
 
 
-async def run_lab(settings: config.Settings) -> None:
-    """`provisiond lab`: emulate the config's loopback routers until SIGINT or SIGTERM."""
+async def run_lab(settings: config.Settings, *, nas: Sequence[str] = ()) -> None:
+    """`provisiond lab`: emulate the config's loopback routers (and the NAS named in `nas`)
+    until SIGINT or SIGTERM."""
     logsetup.configure(
         fmt=settings.logging.format,
         level=settings.logging.level,
@@ -174,6 +178,6 @@ async def run_lab(settings: config.Settings) -> None:
     stop = asyncio.Event()
     uninstall = signals.install(asyncio.get_running_loop(), stop=stop.set, reload=lambda: None)
     try:
-        await lab_runner.run(settings, stop)
+        await lab_runner.run(settings, stop, nas=nas)
     finally:
         uninstall()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import provisiond
 from provisiond import config
+from provisiond.app.aaa import Aaa
 from provisiond.app.commands import (
     STATUS_URL_FILE,
     StartupError,
@@ -24,10 +25,9 @@ from provisiond.events import EventsService
 from provisiond.model.enums import TriggerEvent
 from provisiond.observability import logging as logsetup
 from provisiond.observability.metrics import Metrics
+from provisiond.policy import coa_reasons
 from provisiond.policy.errors import PolicyError
-from provisiond.radius.clients import NasTable
 from provisiond.radius.errors import RadiusBindError
-from provisiond.radius.server import RadiusServer
 from provisiond.reconcile import Reconciler
 from provisiond.runtime import signals
 from provisiond.runtime.clock import SystemClock
@@ -35,18 +35,24 @@ from provisiond.runtime.lock import LockHeldError, StateLock
 from provisiond.runtime.supervisor import Supervisor
 from provisiond.runtime.systemd import Notifier
 from provisiond.status import ApiContext, ListenError, StatusServer
+from provisiond.usage.service import UsageService
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from datetime import datetime
     from pathlib import Path
 
+    from provisiond.drivers.snmp_counters import QueueCounters
     from provisiond.model.clock import Clock
     from provisiond.policy.engine import Dirty, PolicyEngine
+    from provisiond.radius.server import RadiusServer
     from provisiond.reconcile.state import DeviceEvent
     from provisiond.store import Store
 
 log = logging.getLogger(__name__)
 
+# Reasons (`policy.coa_reasons`) that can move an account across its usage cap.
+_CAP_REASONS = frozenset({coa_reasons.SERVICE, coa_reasons.DEFINITIONS, coa_reasons.DELETED})
 STOP_GRACE_S = 5.0  # well inside the 10 s DESIGN.md §3 allows for a graceful stop
 SYNC_STATUS_INTERVAL_S = 5.0
 MAX_SWEEP_INTERVAL_S = 60.0  # stale-session sweep: often enough that stale_after holds
@@ -65,11 +71,16 @@ class Daemon:
         self.supervisor = Supervisor()
         self.store: Store | None = None
         self.live: LiveState | None = None
-        self.radius: RadiusServer | None = None
+        self.aaa: Aaa | None = None
         self.status: StatusServer | None = None
         self.events: EventsService | None = None
+        self.usage: UsageService | None = None
         self.reconciler: Reconciler | None = None
         self._uninstall_signals: Callable[[], None] | None = None
+
+    @property
+    def radius(self) -> RadiusServer | None:
+        return self.aaa.server if self.aaa is not None else None
 
     @property
     def engine(self) -> PolicyEngine | None:
@@ -106,10 +117,39 @@ class Daemon:
         return 0
 
     async def _start(self, store: Store, live: LiveState) -> None:
-        radius = self.radius = self._radius_server(store, live)
+        events = self.events = EventsService(
+            store=store,
+            clock=self.clock,
+            metrics=self.metrics,
+            webhooks=lambda: self.settings.webhooks,
+            on_disconnect=self._scheduled_disconnect,
+        )
+        usage = self.usage = UsageService(
+            store=store,
+            clock=self.clock,
+            settings=self.settings.usage,
+            policy_of=live.usage_policy,
+            on_over_cap=live.over_cap,
+            fire=events.fire,
+            in_session=self._in_session,
+        )
+        aaa = self.aaa = Aaa(
+            settings=self.settings,
+            store=store,
+            live=live,
+            clock=self.clock,
+            metrics=self.metrics,
+            usage=usage,
+        )
+        radius = aaa.server
         await radius.load()  # open sessions first: their addresses seed the engine
         await live.load(radius.open_session_addresses())
+        await usage.start()  # this period's totals: who is over the cap
+        live.over_cap_accounts = usage.over_cap_accounts
+        live.seed_over_cap(usage.over_cap_accounts())
         live.on_dirty(self._on_dirty)
+        live.on_account_reasons(aaa.account_reasons)
+        live.on_account_reasons(self._usage_reasons)
         # Loaded state lives as long as the process: keep the collector off it.
         gc.collect()
         gc.freeze()
@@ -121,24 +161,18 @@ class Daemon:
             loop, stop=self.supervisor.stopping.set, reload=self._reload
         )
         try:
-            await radius.start()
+            await aaa.start()  # the AAA server, then the CoA outbox, then the relay
         except RadiusBindError as exc:
             raise StartupError(str(exc)) from exc
-        self.events = EventsService(
-            store=store,
-            clock=self.clock,
-            metrics=self.metrics,
-            webhooks=lambda: self.settings.webhooks,
-            # A scheduled `disconnect` moves the status now; the live sessions'
-            # Disconnect-Request joins when the CoA sender is built.
-            on_disconnect=None,
-        )
-        await self.events.start()  # late scheduled events run now, in time order
+        await events.start()  # late scheduled events run now, in time order
         self.reconciler = self._reconciler(store, live)
         await self.reconciler.start()  # first syncs run in the background: READY is not held
         self.supervisor.start("sync-status", self._report_sync_progress)
         reboots = RebootWatch(
-            devices=self.settings.devices, clock=self.clock, on_reboot=self._device_rebooted
+            devices=self.settings.devices,
+            clock=self.clock,
+            on_reboot=self._device_rebooted,
+            on_counters=self._queue_counters,
         )
         if reboots.watching:
             self.supervisor.start("snmp-reboots", reboots.run)
@@ -155,26 +189,18 @@ class Daemon:
         if self.status is not None:
             await self.status.stop()
             (self.settings.state_dir / STATUS_URL_FILE).unlink(missing_ok=True)
-        if self.radius is not None:
-            await self.radius.stop()  # answers what it accepted, after committing it
+        if self.aaa is not None:
+            # The relay, then CoA (in-flight work ends or stays in the outbox), then the
+            # AAA server, which answers the accounting it accepted after committing it.
+            await self.aaa.stop(STOP_GRACE_S)
         if self.reconciler is not None:
             await self.reconciler.stop(STOP_GRACE_S)  # finish the pass in progress
+        if self.usage is not None:
+            await self.usage.stop()  # after accounting: its last batch is counted
         if self.events is not None:
             await self.events.stop()  # pending steps and deliveries are durable
         await self.supervisor.stop(grace=STOP_GRACE_S)
         live.close()
-
-    def _radius_server(self, store: Store, live: LiveState) -> RadiusServer:
-        return RadiusServer(
-            settings=self.settings.radius,
-            nas_table=NasTable.from_devices(self.settings.devices),
-            state_dir=self.settings.state_dir,
-            engine=live,  # asks whichever engine is current, so a rebuild needs no hand-over
-            store=store,
-            clock=self.clock,
-            metrics=self.metrics,
-            on_sessions_changed=live.set_sessions,
-        )
 
     def _reconciler(self, store: Store, live: LiveState) -> Reconciler:
         return Reconciler(
@@ -190,6 +216,37 @@ class Daemon:
             metrics=self.metrics,
             on_event=self._on_device_event,
         )
+
+    def _scheduled_disconnect(self, account_id: int) -> None:
+        """A scheduled `disconnect` (§6): the status moved in the event's own transaction;
+        the live sessions get a Disconnect-Request whatever `coa_on` says."""
+        if self.aaa is not None:
+            self.aaa.coa.disconnect_account(account_id, "scheduled")
+
+    def _in_session(self, account_id: int) -> bool:
+        """Usage: an account with an open session is counted by RADIUS, not SNMP."""
+        return self.radius is not None and bool(self.radius.book.of_account(account_id))
+
+    def _usage_reasons(self, reasons: Mapping[int, frozenset[str]]) -> None:
+        """A new primary service, a policy edit or a deletion can move an account across
+        its cap without new traffic: usage judges those accounts again."""
+        if self.usage is None:
+            return
+        moved = [account_id for account_id, why in reasons.items() if why & _CAP_REASONS]
+        if moved:
+            self.usage.policy_changed(moved)
+
+    async def _queue_counters(
+        self,
+        device: config.DeviceSettings,
+        at: datetime,
+        counters: Mapping[str, QueueCounters],
+        rebooted: bool,  # noqa: FBT001 - RebootWatch's callback signature
+    ) -> None:
+        if self.usage is not None:
+            await self.usage.queue_counters(
+                device.name, at, counters, comment_prefix=device.comment_prefix, reset=rebooted
+            )
 
     def _on_device_event(self, event: DeviceEvent) -> None:
         """`device.unreachable` / `device.recovered` become trigger events (§6)."""
@@ -226,6 +283,9 @@ class Daemon:
             wait_applied=live.wait_applied,
             webhooks=lambda: self.settings.webhooks,
             devices_view=self.reconciler,
+            sessions=self.radius.sessions if self.radius is not None else None,
+            coa=self.aaa.coa if self.aaa is not None else None,
+            usage=self.usage,
         )
         self.status = StatusServer(settings=self.settings.status, api=api, metrics=self.metrics)
         try:
@@ -301,8 +361,10 @@ class Daemon:
         self._configure_logging()
         if self.status is not None:
             self.status.update_settings(self.settings.status)
-        if self.radius is not None:
-            self.radius.update(self.settings.radius, NasTable.from_devices(self.settings.devices))
+        if self.aaa is not None:
+            self.aaa.update(self.settings)
+        if self.usage is not None:
+            self.usage.update_settings(self.settings.usage)
         name = f"reload-{self.clock.monotonic():.3f}"
         self.supervisor.start(name, self._rebuild_engine, oneshot=True)
         self.metrics.config_reload_successful.set(1)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from provisiond import config
     from provisiond.model.device_state import DesiredState, SessionAddress
+    from provisiond.model.objects import UsagePolicy
     from provisiond.observability.metrics import Metrics
     from provisiond.policy.auth import Accept, Reject
     from provisiond.policy.claims import Changes
@@ -61,6 +62,9 @@ class LiveState:
         self._reasons: dict[int, frozenset[str]] = {}
         # Address list id → name, for the reconciler's rename detection (`set list=`).
         self._list_names: dict[int, str] = {}
+        # The accounts over their usage cap (usage accounting's), so an engine rebuilt or
+        # reloaded keeps the `usage` filter where it was.
+        self.over_cap_accounts: Callable[[], Iterable[int]] = frozenset
 
     @property
     def engine(self) -> PolicyEngine:
@@ -91,6 +95,18 @@ class LiveState:
         self._fan_out(self._engine.set_over_cap(account_id, over))
         self._emit_reasons({account_id: frozenset({coa_reasons.USAGE})})
 
+    def seed_over_cap(self, account_ids: Iterable[int]) -> None:
+        """At start: usage's over-cap accounts join the `usage` filter. No CoA reason: the
+        sessions' replies were made by the same rule before the restart."""
+        if self._engine is None:
+            return
+        for account_id in account_ids:
+            self._fan_out(self._engine.set_over_cap(account_id, over=True))
+
+    def usage_policy(self, account_id: int) -> UsagePolicy | None:
+        """The usage policy of the account's primary service in the current engine."""
+        return self._engine.usage_policy(account_id) if self._engine is not None else None
+
     def desired(self, device: str) -> DesiredState:
         """The current engine's desired state (an engine rebuilt on reload included)."""
         return self.engine.desired(device)
@@ -109,7 +125,7 @@ class LiveState:
     async def load(self, sessions: Iterable[SessionAddress] = ()) -> None:
         async with self._lock:
             dataset = await self._store.load()
-            self._engine = build_engine(self.settings, dataset, sessions)
+            self._engine = build_engine(self.settings, dataset, sessions, self.over_cap_accounts())
             self._list_names = {item.id: item.name for item in dataset.address_lists}
         self.publish_metrics()
 
@@ -118,7 +134,7 @@ class LiveState:
         try:
             async with self._lock:
                 dataset = await self._store.load()
-                self._engine = build_engine(settings, dataset, sessions)
+                self._engine = build_engine(settings, dataset, sessions, self.over_cap_accounts())
                 self._list_names = {item.id: item.name for item in dataset.address_lists}
                 self.settings = settings
         finally:
@@ -166,7 +182,11 @@ class LiveState:
             dataset = await self._store.load()
             self._list_names = {item.id: item.name for item in dataset.address_lists}
             before = {account.id: account for account in engine.accounts()}
-            dirty = engine.load(dataset, sessions=engine.session_addresses())
+            dirty = engine.load(
+                dataset,
+                sessions=engine.session_addresses(),
+                over_cap=self.over_cap_accounts(),
+            )
             self._reasons_after_reload(before, dataset.accounts, dirty)
             return dirty
         if change.kind == "accounts":

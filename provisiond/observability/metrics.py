@@ -33,6 +33,9 @@ RADIUS_LATENCY_BUCKETS: Final = (
 # Seconds for one `apply` of a device sync: one change over loopback takes about a
 # millisecond; a cold sync of 100,000 entries takes seconds.
 APPLY_LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+# Seconds from a CoA or Disconnect-Request to its answer: a NAS on the LAN answers in
+# milliseconds; a retransmitted one takes `coa.timeout` (2 s) per attempt.
+COA_LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 6, 10)
 # Accounting records per group commit (at most a few hundred).
 RADIUS_BATCH_BUCKETS: Final = (1, 2, 5, 10, 25, 50, 100, 200, 300)
 
@@ -96,6 +99,8 @@ class Metrics:
         self._declare_radius()
         self._declare_reconcile()
         self._declare_events()
+        self._declare_coa()
+        self._declare_coa_relay()
 
     def _declare_radius(self) -> None:
         """The RADIUS server's metrics (docs/radius.md): aggregated, no per-user labels."""
@@ -152,6 +157,23 @@ class Metrics:
             "Sessions closed as Stale, by rule (address_claimed, stale_after, nas_reboot, "
             "same_key)",
             ["rule"],
+            registry=self.registry,
+        )
+
+    def _declare_coa_relay(self) -> None:
+        """The CoA relay's metrics (docs/radius.md "CoA relay"): by kind and outcome only."""
+        self.coa_relay_requests = Counter(
+            "provisiond_coa_relay_requests",
+            "Requests from [[radius.coa_client]] peers by kind (coa, disconnect) and result "
+            "(ack, nak, prohibited, missing_attribute, not_found, ambiguous, not_routable, "
+            "timeout, error, duplicate)",
+            ["kind", "result"],
+            registry=self.registry,
+        )
+        self.coa_relay_drops = Counter(
+            "provisiond_coa_relay_drops",
+            "Datagrams on the CoA relay port dropped without an answer, by reason",
+            ["reason"],
             registry=self.registry,
         )
 
@@ -246,5 +268,39 @@ class Metrics:
         self.webhooks_in_flight = Gauge(
             "provisiond_webhooks_in_flight",
             "Webhook requests in flight",
+            registry=self.registry,
+        )
+
+    def _declare_coa(self) -> None:
+        """The CoA/Disconnect sender (docs/radius.md "CoA and Disconnect"): by request kind
+        and outcome only."""
+        self.coa_requests = Counter(
+            "provisiond_coa_requests",
+            "CoA outcomes by kind (coa, disconnect) and result (ack, nak, timeout, held, error)",
+            ["kind", "result"],
+            registry=self.registry,
+        )
+        self.coa_latency = Histogram(
+            "provisiond_coa_latency_seconds",
+            "From sending a CoA or Disconnect-Request to its verified answer, by kind",
+            ["kind"],
+            buckets=COA_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.coa_outbox_depth = Gauge(
+            "provisiond_coa_outbox_depth",
+            "Sessions with CoA work pending in the outbox (held ones included)",
+            registry=self.registry,
+        )
+        self.coa_held = Gauge(
+            "provisiond_coa_held",
+            "Disconnects the breaker holds for approval",
+            registry=self.registry,
+        )
+        self.coa_reply_drops = Counter(
+            "provisiond_coa_reply_drops",
+            "CoA answers dropped, by reason (malformed, unknown_identifier, duplicate, "
+            "invalid: wrong code or authenticator)",
+            ["reason"],
             registry=self.registry,
         )

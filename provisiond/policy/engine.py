@@ -200,6 +200,15 @@ class PolicyEngine:
         """Every account the engine holds (a list: the engine may change after)."""
         return [state.account for state in self._states.values()]
 
+    def usage_policy(self, account_id: int) -> UsagePolicy | None:
+        """The usage policy of the account's primary data service (None: no cap)."""
+        state = self._states.get(account_id)
+        primary = None if state is None else state.account.primary_service_id
+        service = None if primary is None else self._defs.services.get(primary)
+        if service is None or service.usage_policy_id is None:
+            return None
+        return self._defs.policies.get(service.usage_policy_id)
+
     def account(self, account_id: int) -> Account | None:
         """The account as the engine holds it (None when it has no such account)."""
         state = self._states.get(account_id)

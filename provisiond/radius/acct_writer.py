@@ -30,15 +30,17 @@ from provisiond.radius.stats import DropReason
 from provisiond.radius.wire import AcctStatusType
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from provisiond.model.clock import Clock
+    from provisiond.model.usage import Traffic
     from provisiond.radius.accounting import AcctRecord
     from provisiond.radius.clients import NasClient
     from provisiond.radius.packet import Packet
     from provisiond.radius.session_book import Changes, Control, SessionBook
     from provisiond.radius.stats import RadiusStats
-    from provisiond.store.sessions import SessionStore
+    from provisiond.store.sessions import SessionKey, SessionRow, SessionStore
+    from provisiond.store.usage_totals import UsageRow
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,19 @@ class Responder(Protocol):
     def respond(self, pending: Pending) -> None: ...
 
     def abandon(self, pending: Pending, reason: DropReason) -> None: ...
+
+
+class UsageMeter(Protocol):
+    """Usage accounting (`provisiond.usage.UsageService`), fed by every batch.
+
+    `rows` turns the batch's traffic into usage rows inside the commit's transaction (it
+    must not await, and should be quick: the NAS waits); `committed` tells it they are on
+    disk, after the COMMIT (and the answers).
+    """
+
+    def rows(self, traffic: Sequence[Traffic]) -> Sequence[UsageRow]: ...
+
+    def committed(self, rows: Sequence[UsageRow], traffic: Sequence[Traffic]) -> None: ...
 
 
 @dataclass(slots=True)
@@ -87,6 +102,7 @@ class AccountingWriter:
         clock: Clock,
         stats: RadiusStats,
         on_accounts: Callable[[set[int]], None],
+        usage: UsageMeter | None = None,
         max_batch: int = MAX_BATCH,
         max_backlog: int = MAX_BACKLOG,
         max_wait: float = MAX_WAIT,
@@ -96,6 +112,7 @@ class AccountingWriter:
         self._clock = clock
         self._stats = stats
         self._on_accounts = on_accounts
+        self._usage = usage
         self._max_batch = max_batch
         self._max_backlog = max_backlog
         self._max_wait = max_wait
@@ -105,6 +122,17 @@ class AccountingWriter:
 
     def __len__(self) -> int:
         return len(self._backlog)
+
+    def open_account(self, key: SessionKey) -> int | None:
+        """The account of the open session `key`; None when it is not open or has none.
+
+        An Interim-Update or Stop of such a session keeps the row's account and applied
+        attributes (`accounting.updated`), so the request path need not work out the
+        user's answer for it: after a session change that answer was just invalidated,
+        and recomputing it cost a seventh of the accounting path (bench/radius.py).
+        """
+        row = self._book.get(key)
+        return None if row is None else row.account_id
 
     def offer(self, pending: Pending) -> bool:
         """Queue a record for the next commit; False when the backlog is full."""
@@ -165,15 +193,35 @@ class AccountingWriter:
             and self._book.get(item.record.key) is None
         }
         try:
-            changes = await self._sessions.commit(
-                lookup, lambda closed: self._book.apply(events, closed)
-            )
+            if self._usage is None:
+                changes = await self._sessions.commit(
+                    lookup, lambda closed: self._book.apply(events, closed)
+                )
+            else:
+                changes = await self._sessions.commit(
+                    lookup, lambda closed: self._metered(events, closed), usage=_usage_rows
+                )
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a failed commit must not stop accounting
             await self._failed(batch, exc)
             return
         self._committed(batch, changes)
+
+    def _metered(
+        self, events: Sequence[AcctRecord | Control], closed: Mapping[SessionKey, SessionRow]
+    ) -> Changes:
+        """The book's changes, with the usage of their traffic (DESIGN.md §6)."""
+        changes = self._book.apply(events, closed)
+        if self._usage is not None and changes.traffic:
+            try:
+                changes.usage = self._usage.rows(changes.traffic)
+            except Exception:
+                # Accounting answers whatever happens to usage: the sessions are stored,
+                # this batch's usage is not, and the log says why.
+                log.exception("usage of %d records not counted", len(changes.traffic))
+                changes.traffic.clear()
+        return changes
 
     def _committed(self, batch: Sequence[Pending | _Control], changes: Changes) -> None:
         for item, closed in zip(batch, changes.closed_by_event, strict=True):
@@ -187,6 +235,11 @@ class AccountingWriter:
             self._stats.stale.labels(rule=rule).inc(count)
         if changes.accounts:
             self._on_accounts(changes.accounts)
+        if self._usage is not None and changes.traffic:
+            try:
+                self._usage.committed(changes.usage, changes.traffic)
+            except Exception:
+                log.exception("usage accounting failed after a commit")
 
     async def _failed(self, batch: Sequence[Pending | _Control], exc: Exception) -> None:
         log.error("accounting commit of %d records failed, none answered: %s", len(batch), exc)
@@ -210,3 +263,7 @@ class AccountingWriter:
                 item.origin.abandon(item, reason)
             elif not item.done.done():
                 item.done.set_exception(RadiusError("the RADIUS server stopped"))
+
+
+def _usage_rows(changes: Changes) -> Sequence[UsageRow]:
+    return changes.usage

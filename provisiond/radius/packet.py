@@ -72,6 +72,9 @@ _MS_VENDOR_ID: Final = VENDOR_MICROSOFT.to_bytes(4)
 _MAX_PREFIX_LENGTH: Final = 128
 _PREFIX_TYPES: Final = (FRAMED_IPV6_PREFIX, DELEGATED_IPV6_PREFIX)
 _MESSAGE_AUTHENTICATOR_SIZE: Final = 18  # whole attribute: header and 16-octet HMAC-MD5
+# Asked of every Access-Request (is it MS-CHAPv2?): computed once, not per request.
+_MS_CHAP_CHALLENGE_KEY: Final = vendor_key(VENDOR_MICROSOFT, MS_CHAP_CHALLENGE)
+_MS_CHAP2_RESPONSE_KEY: Final = vendor_key(VENDOR_MICROSOFT, MS_CHAP2_RESPONSE)
 
 # Allowed value sizes, as ranges: `len(value) in size` is one cheap test per attribute.
 _ANY: Final = range(254)
@@ -174,11 +177,11 @@ class Packet(NamedTuple):
 
     @property
     def ms_chap_challenge(self) -> bytes | None:
-        return self.attributes.get(vendor_key(VENDOR_MICROSOFT, MS_CHAP_CHALLENGE))
+        return self.attributes.get(_MS_CHAP_CHALLENGE_KEY)
 
     @property
     def ms_chap2_response(self) -> bytes | None:
-        return self.attributes.get(vendor_key(VENDOR_MICROSOFT, MS_CHAP2_RESPONSE))
+        return self.attributes.get(_MS_CHAP2_RESPONSE_KEY)
 
     @property
     def nas_ip_address(self) -> str | None:

@@ -175,17 +175,22 @@ class Handler:
         """What the session table needs from an Accounting-Request."""
         delay = min(max(packet.integer(ACCT_DELAY_TIME) or 0, 0), MAX_DELAY)
         username = packet.user_name or b""
+        name = username.decode("utf-8", "backslashreplace")
+        session_id = packet.acct_session_id or ""
         account_id, applied = None, None
         if status in _SESSION_STATUSES:
-            decision = self.decisions.get(client.name, username)
-            account_id = decision.account_id
-            applied = decision.pairs if decision.accepted else None
+            if status != AcctStatusType.START:  # an open session keeps its account
+                account_id = self.writer.open_account((client.name, session_id, name))
+            if account_id is None:
+                decision = self.decisions.get(client.name, username)
+                account_id = decision.account_id
+                applied = decision.pairs if decision.accepted else None
         framed_ip = packet.framed_ip_address
         return AcctRecord(
             nas=client.name,
             status=status,
-            acct_session_id=packet.acct_session_id or "",
-            username=username.decode("utf-8", "backslashreplace"),
+            acct_session_id=session_id,
+            username=name,
             at=self.clock.now() - timedelta(seconds=delay),
             account_id=account_id,
             framed_ip=None if framed_ip in _NOT_ADDRESSES else framed_ip,

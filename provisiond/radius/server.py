@@ -25,7 +25,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Final, TypeAlias
 
-from provisiond.radius.acct_writer import AccountingWriter
+from provisiond.radius.acct_writer import AccountingWriter, UsageMeter
 from provisiond.radius.decisions import DecisionCache
 from provisiond.radius.dedup import DuplicateCache
 from provisiond.radius.dictionary import load_dictionary
@@ -73,7 +73,9 @@ class RadiusServer:
         metrics: Metrics,
         on_sessions_changed: SessionsChanged,
         dictionary: Dictionary | None = None,
+        usage: UsageMeter | None = None,
     ) -> None:
+        """`usage` counts the traffic of every accounting batch in its commit (§6)."""
         self._settings = settings
         self._state_dir = state_dir
         self._clock = clock
@@ -93,6 +95,7 @@ class RadiusServer:
             clock=clock,
             stats=self._stats,
             on_accounts=self._notify,
+            usage=usage,
         )
         self._handler = Handler(
             table=nas_table,

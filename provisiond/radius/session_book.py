@@ -20,6 +20,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeAlias
 
+from provisiond.model.usage import Traffic
 from provisiond.radius import accounting
 from provisiond.radius.wire import AcctStatusType
 from provisiond.store.sessions import SessionState
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from provisiond.model.device_state import SessionAddress
     from provisiond.radius.accounting import AcctRecord
     from provisiond.store.sessions import JsonObject, Pairs, SessionKey, SessionRow
+    from provisiond.store.usage_totals import UsageRow
 
 
 class StaleRule(StrEnum):
@@ -95,6 +97,24 @@ class Changes:
     closed: int = 0  # sessions closed, by a Stop or as stale
     closed_by_event: list[int] = field(default_factory=list)  # per event, sessions closed
     latest_closed: dict[SessionKey, SessionRow] = field(default_factory=dict)
+    traffic: list[Traffic] = field(default_factory=list)  # what the records measured
+    usage: Sequence[UsageRow] = ()  # that traffic as usage rows (the accounting writer's)
+
+    def count(self, before: SessionRow | None, after: SessionRow) -> None:
+        """The traffic a record showed (DESIGN.md §6): what the counters grew by since
+        the row's previous state, over the time since it (each direction alone, only
+        growth: a counter that went back, the NAS counting again, adds nothing), or a new
+        session's whole counters since it started. `in` is toward the subscriber."""
+        account_id = after.account_id
+        if account_id is None:
+            return
+        if before is None:
+            start, octets_in, octets_out = after.started_at, after.output_octets, after.input_octets
+        else:
+            start = before.updated_at  # `updated_at` never goes back: start <= end
+            octets_in = max(0, after.output_octets - before.output_octets)
+            octets_out = max(0, after.input_octets - before.input_octets)
+        self.traffic.append(Traffic(account_id, start, after.updated_at, octets_in, octets_out))
 
     @property
     def inserted(self) -> list[SessionRow]:
@@ -113,6 +133,10 @@ class SessionBook:
         self._by_address: dict[str, SessionKey] = {}
         self._by_account: dict[int, set[SessionKey]] = {}
         self._by_id: dict[int, SessionKey] = {}
+        # By User-Name and by Acct-Session-Id: the CoA relay's lookups (RFC 5176 names a
+        # session by either), dict reads instead of a scan of every open session.
+        self._by_username: dict[str, set[SessionKey]] = {}
+        self._by_session_id: dict[str, set[SessionKey]] = {}
         self._last_id = 0
 
     def __len__(self) -> int:
@@ -125,12 +149,15 @@ class SessionBook:
         self._by_address.clear()
         self._by_account.clear()
         self._by_id.clear()
+        self._by_username.clear()
+        self._by_session_id.clear()
         self._last_id = last_id
         for row in rows:
             # As stored: two open rows claiming one address (which the rules never leave
             # behind) are not resolved here; the next accounting for either settles it.
             self._open[row.key] = row
             self._by_id[row.id] = row.key
+            self._link_names(row.key)
             for address in accounting.addresses(row):
                 self._by_address[address] = row.key
             if row.account_id is not None:
@@ -146,6 +173,31 @@ class SessionBook:
         """The open session with this id, if it is open."""
         key = self._by_id.get(session_id)
         return None if key is None else self._open[key]
+
+    def with_username(self, username: str) -> list[SessionRow]:
+        """The open sessions of this User-Name (on any NAS), oldest id first."""
+        return self._rows_of(self._by_username.get(username, ()))
+
+    def with_session_id(self, acct_session_id: str) -> list[SessionRow]:
+        """The open sessions with this Acct-Session-Id (on any NAS), oldest id first."""
+        return self._rows_of(self._by_session_id.get(acct_session_id, ()))
+
+    def _rows_of(self, keys: Iterable[SessionKey]) -> list[SessionRow]:
+        return sorted((self._open[key] for key in keys), key=lambda row: row.id)
+
+    def _link_names(self, key: SessionKey) -> None:
+        _, acct_session_id, username = key
+        self._by_username.setdefault(username, set()).add(key)
+        self._by_session_id.setdefault(acct_session_id, set()).add(key)
+
+    def _unlink_names(self, key: SessionKey) -> None:
+        _, acct_session_id, username = key
+        for index, name in ((self._by_username, username), (self._by_session_id, acct_session_id)):
+            keys = index.get(name)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del index[name]
 
     def of_account(self, account_id: int) -> list[SessionRow]:
         """The account's open sessions, oldest id first."""
@@ -213,31 +265,40 @@ class SessionBook:
         current = self._open.get(record.key)
         if current is not None:
             self._close(current, record.at, StaleRule.SAME_KEY, changes)
-        self._put(accounting.created(record, self._next_id(changes), SessionState.OPEN), changes)
+        row = accounting.created(record, self._next_id(changes), SessionState.OPEN)
+        self._put(row, changes)
+        changes.count(None, row)
 
     def _interim(self, record: AcctRecord, changes: Changes) -> None:
         current = self._open.get(record.key)
         if current is not None:
-            self._put(accounting.updated(current, record), changes)
+            row = accounting.updated(current, record)
+            self._put(row, changes)
+            changes.count(current, row)
             return
         previous = changes.latest_closed.get(record.key)
         if previous is None:
-            self._put(
-                accounting.created(record, self._next_id(changes), SessionState.OPEN), changes
-            )
+            row = accounting.created(record, self._next_id(changes), SessionState.OPEN)
+            self._put(row, changes)
+            changes.count(None, row)
         elif previous.terminate_cause == accounting.STALE:
-            self._put(accounting.reopened(previous, record), changes)
+            row = accounting.reopened(previous, record)
+            self._put(row, changes)
+            changes.count(previous, row)
         # else: an Interim after the session's Stop arrived late; nothing to change.
 
     def _stop(self, record: AcctRecord, changes: Changes) -> None:
         current = self._open.get(record.key)
         if current is not None:
             self._remove(current)
-            self._changed(accounting.stopped(current, record), changes)
+            row = accounting.stopped(current, record)
+            self._changed(row, changes)
+            changes.count(current, row)
         elif record.key not in changes.latest_closed:
             # Never seen: kept as a closed record. Already closed: answered, unchanged.
             row = accounting.created(record, self._next_id(changes), SessionState.CLOSED)
             self._changed(row, changes)
+            changes.count(None, row)
 
     def _sweep(self, sweep: Sweep, changes: Changes) -> None:
         deadline = sweep.now - timedelta(seconds=sweep.stale_after)
@@ -302,6 +363,7 @@ class SessionBook:
         key = row.key
         del self._open[key]
         self._by_id.pop(row.id, None)
+        self._unlink_names(key)
         for address in accounting.addresses(row):
             if self._by_address.get(address) == key:
                 del self._by_address[address]
@@ -324,6 +386,7 @@ class SessionBook:
             self._by_address[address] = key
         self._open[key] = row
         self._by_id[row.id] = key
+        self._link_names(key)
         changes.rows[row.id] = row
         if row.account_id is not None:
             self._by_account.setdefault(row.account_id, set()).add(key)

@@ -75,6 +75,13 @@ class CoaControl(Protocol):
     async def disconnect_session(self, session_id: int, /) -> bool: ...
 
 
+class UsageView(Protocol):
+    """Usage accounting as the API reads it (`usage.UsageService`): the §7 usage object
+    of an existing account, from memory."""
+
+    def usage(self, account_id: int, /) -> Mapping[str, Any]: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApiContext:
     """The daemon's side of the status endpoint.
@@ -95,5 +102,7 @@ class ApiContext:
     devices_view: DevicesView | None = None
     sessions: SessionsView | None = None  # `/api/v1/sessions`; None: RADIUS is not running
     coa: CoaControl | None = None  # `/api/v1/coa/*`, session disconnects; None: no CoA sender
+    # `/accounts/{id}/usage`; None (no usage service): read from the store, months in UTC.
+    usage: UsageView | None = None
     # `[webhooks]` as of now (asked per write, so a SIGHUP applies): trigger URL checks.
     webhooks: Callable[[], WebhooksSettings] = WebhooksSettings

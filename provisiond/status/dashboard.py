@@ -33,12 +33,18 @@ SECURITY_HEADERS: Final[Mapping[str, str]] = MappingProxyType(
 )
 PAGE: Final = "index.html"
 # The only files `/static/` serves, by name: nothing else in the package is reachable.
+# dashboard.js is the entry module; it imports the others (same origin, so the CSP allows).
 ASSETS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "dashboard.js": "text/javascript",
+        "api.js": "text/javascript",
+        "view.js": "text/javascript",
+        "panels.js": "text/javascript",
+        "radius.js": "text/javascript",
         "dashboard.css": "text/css",
     }
 )
+SCRIPTS: Final = tuple(name for name, kind in ASSETS.items() if kind == "text/javascript")
 
 
 def _read(name: str) -> bytes:
@@ -93,7 +99,7 @@ def openapi_paths() -> dict[str, Any]:
             "parameters": [{"name": "name", "in": "path", "required": True, "schema": name}],
             "get": {
                 "operationId": "dashboard_static",
-                "summary": "The dashboard's script and style sheet",
+                "summary": "The dashboard's script modules and style sheet",
                 "security": public,
                 "responses": {
                     "200": {"description": "The file", "content": assets},

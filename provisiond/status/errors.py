@@ -24,6 +24,7 @@ CONFLICT: Final = 409
 TOO_LARGE: Final = 413
 UNPROCESSABLE: Final = 422
 INTERNAL: Final = 500
+UNAVAILABLE: Final = 503  # a part of the daemon the path needs is not running
 
 _MODEL_STATUS: Final[Mapping[type[ModelError], int]] = {
     InvalidError: UNPROCESSABLE,

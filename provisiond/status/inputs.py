@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 from provisiond.status.errors import BAD_REQUEST, NOT_FOUND, TOO_LARGE, UNPROCESSABLE, ApiError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from aiohttp import web
 
 MIB: Final = 1024 * 1024
@@ -109,3 +111,20 @@ def flag(request: web.Request, name: str) -> bool:
         return _FLAGS[text.lower()]
     except KeyError:
         raise ApiError(UNPROCESSABLE, "must be true or false", field=name) from None
+
+
+def query_id(request: web.Request, name: str) -> int | None:
+    """An optional id in the query (`?account_id=`); absent is None, and anything but a
+    positive 64-bit integer is a 422 naming the parameter."""
+    value = _integer(request, name)
+    if value is not None and value < 1:
+        raise ApiError(UNPROCESSABLE, "must be a positive integer", field=name)
+    return value
+
+
+def choice(request: web.Request, name: str, allowed: Sequence[str]) -> str:
+    """A query parameter with a fixed set of values; absent is the first of `allowed`."""
+    text = request.query.get(name, allowed[0])
+    if text not in allowed:
+        raise ApiError(UNPROCESSABLE, f"must be one of {', '.join(allowed)}", field=name)
+    return text

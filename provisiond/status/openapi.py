@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 from aiohttp import web
 
 import provisiond
-from provisiond.status import dashboard, devices, event_docs, keys
+from provisiond.status import dashboard, devices, event_docs, keys, session_docs, usage
 from provisiond.status.accounts import EFFECTIVE_PATH
 from provisiond.status.events import EVENTS_PATH
 from provisiond.status.imports import IMPORT_PATH
@@ -34,6 +34,7 @@ _ERRORS: Final = {
     "409": ("Conflict", "Duplicate name or username, or a delete of something in use"),
     "413": ("TooLarge", "The body exceeds the limit (1 MiB; 16 MiB for an import)"),
     "422": ("Unprocessable", "A field fails validation; `error.field` names it"),
+    "503": ("Unavailable", "The part of the daemon this path needs is not running"),
 }
 _READ_ERRORS: Final = ("401",)
 _WRITE_ERRORS: Final = ("400", "401", "403", "409", "413", "422")
@@ -211,6 +212,8 @@ def document() -> Json:
     paths.update(dashboard.openapi_paths())
     paths.update(devices.openapi_paths())
     paths.update(event_docs.openapi_paths())
+    paths.update(session_docs.openapi_paths())
+    paths.update(usage.openapi_paths())
     responses = {
         name: {"description": text, "content": _content(ref("Error"))}
         for name, text in _ERRORS.values()

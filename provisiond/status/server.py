@@ -17,6 +17,7 @@ from aiohttp import web
 
 from provisiond.status import (
     accounts,
+    coa,
     dashboard,
     deliveries,
     devices,
@@ -27,6 +28,8 @@ from provisiond.status import (
     openapi,
     resources,
     schedule,
+    sessions,
+    usage,
     vacations,
 )
 from provisiond.status.auth import Authenticator
@@ -51,7 +54,7 @@ def build_app(*, api: ApiContext, auth: Authenticator, metrics: Metrics) -> web.
     app[keys.WRITE_LOCK] = asyncio.Lock()
     for module in (health, resources, accounts, events, imports, devices, openapi, dashboard):
         module.add_routes(app)
-    for module in (schedule, vacations, deliveries):
+    for module in (schedule, vacations, deliveries, sessions, coa, usage):
         module.add_routes(app)
     return app
 

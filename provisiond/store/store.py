@@ -177,6 +177,13 @@ class Store:
         async with self._reading() as conn:
             return await audit.read(conn, after=after, limit=limit)
 
+    async def read(self, job: Callable[[AsyncConnection], Awaitable[R]]) -> R:
+        """Run a read-only `job` on a pooled connection, in one read transaction, beside
+        the writer (for later tables): an admin's list never waits for, nor delays, the
+        accounting batches on the writer's connection. Writing in `job` is a bug."""
+        async with self._reading() as conn:
+            return await job(conn)
+
     # -- writes -------------------------------------------------------------------------
 
     def _context(self, conn: AsyncConnection, actor: str) -> WriteContext:

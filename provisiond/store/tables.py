@@ -343,6 +343,13 @@ sessions = sa.Table(
         sqlite_where=sa.text("state = 'open'"),
         postgresql_where=sa.text("state = 'open'"),
     ),
+    # The open sessions in id order, for the API's listing (migration 0007).
+    sa.Index(
+        "ix_sessions_open_id",
+        "id",
+        sqlite_where=sa.text("state = 'open'"),
+        postgresql_where=sa.text("state = 'open'"),
+    ),
 )
 
 # The CoA outbox (DESIGN.md §5, §8; migration 0005): one row per session with CoA work
@@ -423,4 +430,35 @@ trigger_imports = sa.Table(
     metadata,
     sa.Column("first_audit_id", ID, primary_key=True, autoincrement=False),
     sa.Column("last_audit_id", ID, nullable=False),
+)
+
+# Usage per account and period (DESIGN.md §6; migration 0006): billable and free bytes in
+# each direction (`in` = toward the subscriber) of the calendar month in `[usage]
+# timezone` that starts at `period_start` (stored in UTC). Accounting adds to it in the
+# transaction that stores the records it comes from, so a retransmit or a crash never
+# counts twice and never loses anything. `account_id` is not a foreign key: usage is a
+# record of what happened, as sessions are.
+usage_totals = sa.Table(
+    "usage_totals",
+    metadata,
+    sa.Column("account_id", ID, primary_key=True, autoincrement=False),
+    sa.Column("period_start", UtcDateTime, primary_key=True),
+    sa.Column("billable_in", sa.BigInteger, nullable=False),
+    sa.Column("billable_out", sa.BigInteger, nullable=False),
+    sa.Column("free_in", sa.BigInteger, nullable=False),
+    sa.Column("free_out", sa.BigInteger, nullable=False),
+    sa.Index("ix_usage_totals_period_start", "period_start"),
+)
+
+# The last SNMP byte counters of each of provisiond's simple queues per device (migration
+# 0006), so the next poll's difference is the usage in between, across restarts. The
+# counters are Counter64, beyond a signed 64-bit column: they are kept as decimal text.
+usage_queue_counters = sa.Table(
+    "usage_queue_counters",
+    metadata,
+    sa.Column("device", sa.Text, primary_key=True),  # the [[device]] name
+    sa.Column("queue", sa.Text, primary_key=True),  # "<comment_prefix>-<account_id>"
+    sa.Column("download_bytes", sa.Text, nullable=False),
+    sa.Column("upload_bytes", sa.Text, nullable=False),
+    sa.Column("polled_at", UtcDateTime, nullable=False),
 )

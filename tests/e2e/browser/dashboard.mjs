@@ -3,8 +3,9 @@
 //
 //   node dashboard.mjs <scenario> <url> <token> <chromium> <artifacts dir>
 //
-// Scenarios: "approve" (log in, see the held device, approve it) and "xss" (hostile names
-// show as text, nothing runs). Waiting is done here; the assertions are in Python.
+// Scenarios: "approve" (log in, see the held device and approve it, disconnect a session,
+// release the held Disconnect) and "xss" (hostile names show as text, nothing runs).
+// Waiting is done here; the assertions are in Python.
 "use strict";
 
 import { chromium } from "playwright-core";
@@ -12,6 +13,7 @@ import { chromium } from "playwright-core";
 const TIMEOUT_MS = 10000;
 const WRONG_TOKEN = "not-a-token";
 const HELD = "edge-1";
+const SUBSCRIBER = "alice@example.net"; // world.py: a live session with a Disconnect button
 // The flags that work on this machine kind: no sandbox as root, no GPU, and nothing that
 // reaches for Google's hosts from a closed network. Playwright adds --headless and a fresh
 // --user-data-dir itself.
@@ -87,9 +89,19 @@ async function notes(page) {
   );
 }
 
-async function approve(page, context, report, artifacts) {
-  await wrongTokenFirst(page, report);
-  await logIn(page, report.token);
+async function noticeSaying(page, text) {
+  const notice = page.locator("#notice").filter({ hasText: text });
+  await notice.waitFor({ timeout: TIMEOUT_MS });
+  return notice.textContent();
+}
+
+// A destructive button asks again in its own label: two clicks, the second on the question.
+async function clickTwice(scope, label, question) {
+  await scope.getByRole("button", { name: label, exact: true }).click();
+  await scope.getByRole("button", { name: question, exact: true }).click();
+}
+
+async function approveDevice(page, context, report, artifacts) {
   const row = deviceRow(page, HELD);
   const button = row.getByRole("button", { name: "Approve" });
   await button.waitFor({ timeout: TIMEOUT_MS });
@@ -105,6 +117,34 @@ async function approve(page, context, report, artifacts) {
   report.rates = await page.locator("#rates tbody tr").allInnerTexts();
   report.events = await page.locator("#events tbody tr").count();
   report.notes = await notes(page);
+}
+
+async function disconnectSession(page, report) {
+  const row = page.locator("#sessions tbody tr").filter({ hasText: SUBSCRIBER });
+  await row.waitFor({ timeout: TIMEOUT_MS });
+  report.sessionRow = await row.innerText();
+  await clickTwice(row, "Disconnect", "Confirm disconnect");
+  report.disconnectNotice = await noticeSaying(page, "Disconnect of");
+  report.disconnectDisabled = await row.getByRole("button").isDisabled();
+}
+
+async function releaseHeld(page, report) {
+  const panel = page.locator("#coa-held");
+  const row = panel.locator("tbody tr").first();
+  await row.waitFor({ timeout: TIMEOUT_MS });
+  report.heldDisconnect = await row.innerText();
+  await clickTwice(panel, "Approve held disconnects", "Confirm: send them all");
+  report.releaseNotice = await noticeSaying(page, "released");
+  await panel.locator(".note").filter({ hasText: /^none$/ }).waitFor({ timeout: TIMEOUT_MS });
+  report.heldAfter = await panel.locator("tbody tr").count();
+}
+
+async function approve(page, context, report, artifacts) {
+  await wrongTokenFirst(page, report);
+  await logIn(page, report.token);
+  await approveDevice(page, context, report, artifacts);
+  await disconnectSession(page, report);
+  await releaseHeld(page, report);
   await page.screenshot({ path: `${artifacts}/dashboard-approved.png`, fullPage: true });
 }
 
@@ -114,6 +154,12 @@ async function xss(page, context, report, artifacts) {
   await hostile.first().waitFor({ timeout: TIMEOUT_MS });
   await deviceRow(page, "edge-2").waitFor({ timeout: TIMEOUT_MS });
   report.accountCells = await hostile.allTextContents();
+  const hostileSession = page.locator("#sessions td").filter({ hasText: "onerror" });
+  await hostileSession.first().waitFor({ timeout: TIMEOUT_MS });
+  report.sessionCells = await hostileSession.allTextContents();
+  const hostileHeld = page.locator("#coa-held td").filter({ hasText: "onerror" });
+  await hostileHeld.first().waitFor({ timeout: TIMEOUT_MS });
+  report.heldCells = await hostileHeld.allTextContents();
   report.deviceError = await deviceRow(page, "edge-2").innerText();
   report.images = await page.locator("img").count();
   report.svgs = await page.locator("svg").count();

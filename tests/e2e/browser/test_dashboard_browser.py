@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 import pytest_asyncio
 
+from provisiond.observability.metrics import Metrics
 from provisiond.runtime.clock import SystemClock
 from provisiond.store import Store
 from tests.conftest import require_tool
@@ -23,6 +24,10 @@ from tests.e2e.browser.world import (
     HELD,
     HOSTILE_ACCOUNT,
     HOSTILE_ERROR,
+    HOSTILE_SESSION,
+    HOSTILE_USERNAME,
+    SUBSCRIBER,
+    SUBSCRIBER_SESSION,
     World,
     make_world,
     seed,
@@ -85,6 +90,12 @@ async def drive(world: World, scenario: str) -> dict[str, Any]:
     return report
 
 
+def coa_rate_before_traffic() -> str:
+    """`0.0/s` once the CoA counter is declared (nothing is sent here), else not available."""
+    declared = {family.name for family in Metrics().registry.collect()}
+    return "0.0/s" if "provisiond_coa_requests" in declared else "not available"
+
+
 def assert_nothing_ran(report: dict[str, Any]) -> None:
     assert report["pageStatus"] == 200
     assert report["panelsHiddenBeforeLogin"] is True
@@ -95,7 +106,7 @@ def assert_nothing_ran(report: dict[str, Any]) -> None:
     assert report["storage"] == {"cookie": "", "localStorage": 0, "sessionStorage": 0, "cookies": 0}
 
 
-async def test_log_in_see_the_held_device_and_approve_it(world: World) -> None:
+async def test_log_in_approve_the_held_device_disconnect_and_release(world: World) -> None:
     report = await drive(world, "approve")
     assert_nothing_ran(report)
     assert report["wrongToken"] == {
@@ -108,11 +119,25 @@ async def test_log_in_see_the_held_device_and_approve_it(world: World) -> None:
     assert world.devices.approvals == [(HELD, world.held_plan_id)]
     assert "in_sync" in report["approvedRow"]
     assert report["notice"] == f"approved the held plan of {HELD}"
-    assert report["rates"] == ["RADIUS requests\t0.0/s", "CoA requests\tnot available"]
+    assert report["rates"] == [
+        "RADIUS requests\t0.0/s",
+        f"CoA requests\t{coa_rate_before_traffic()}",
+    ]
     assert report["events"] == 2  # still there after a refresh that found nothing new
-    # Endpoints that are not built yet say so instead of breaking the page.
-    assert report["notes"]["sessions"] == "not available"
-    assert report["notes"]["coa-held"] == "not available"
+    assert report["notes"]["sessions"] == ""  # both sessions fit on the first page
+    assert report["notes"]["coa-held"] == "1 held for approval"
+    # A live session, disconnected with two clicks (the second confirms).
+    cells = report["sessionRow"].split("\t")
+    assert cells[:5] == [SUBSCRIBER, "7", "core-1", "100.64.0.1", "2026-03-01T12:00:00Z"]
+    assert cells[5:8] == ["0 B", "1.5 MB", "nak (Error-Cause 404) at 2026-03-01T12:04:00Z"]
+    assert report["disconnectNotice"] == f"Disconnect of {SUBSCRIBER} (session 1) queued"
+    assert report["disconnectDisabled"] is True
+    assert world.coa.disconnected == [SUBSCRIBER_SESSION]
+    # The held Disconnect, released with two clicks.
+    assert report["heldDisconnect"].split("\t")[:2] == [str(HOSTILE_SESSION), HOSTILE_USERNAME]
+    assert report["releaseNotice"] == "released 1 held Disconnects"
+    assert [held["session_id"] for held in world.coa.released] == [HOSTILE_SESSION]
+    assert report["heldAfter"] == 0
     assert (ARTIFACTS / "dashboard-held.png").stat().st_size > 0
     assert (ARTIFACTS / "dashboard-approved.png").stat().st_size > 0
 
@@ -121,6 +146,9 @@ async def test_hostile_names_show_as_text_and_nothing_runs(world: World) -> None
     report = await drive(world, "xss")
     assert_nothing_ran(report)
     assert report["accountCells"] == [HOSTILE_ACCOUNT]
+    assert report["sessionCells"] == [HOSTILE_USERNAME]
+    assert report["heldCells"] == [HOSTILE_USERNAME]
+    assert world.coa.disconnected == []
     assert HOSTILE_ERROR in report["deviceError"]
     assert BROKEN in report["deviceError"]
     assert report["images"] == 0

@@ -2,7 +2,9 @@
 
 The account is named like an XSS payload, as a billing system may well send it, and the
 device view is a fake with one `held` device whose approval it records. Device errors
-carry markup too: they come from routers, and the dashboard must show them as text.
+carry markup too: they come from routers, and the dashboard must show them as text. So
+does a RADIUS username (a NAS reports whatever the subscriber typed): the sessions come
+from the real session table, and the fake CoA sender holds a Disconnect of that session.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from provisiond.policy.engine import PolicyEngine, PolicySettings
 from provisiond.runtime.clock import SystemClock
 from provisiond.status import ApiContext, StatusServer
 from tests.integration.status.conftest import Daemon, status_settings
+from tests.integration.status.fakes import FakeCoa, held_row, session_row, store_sessions
 from tests.integration.status.support import ADMIN
 
 if TYPE_CHECKING:
@@ -30,6 +33,10 @@ if TYPE_CHECKING:
 
 HOSTILE_ACCOUNT: Final = "<img src=x onerror=alert(1)>"
 HOSTILE_ERROR: Final = "<svg onload=alert(2)>router said no</svg>"
+HOSTILE_USERNAME: Final = "<img src=x onerror=alert(1)>"
+SUBSCRIBER: Final = "alice@example.net"
+SUBSCRIBER_SESSION: Final = 1
+HOSTILE_SESSION: Final = 2
 HELD: Final = "edge-1"
 BROKEN: Final = "edge-2"
 ADDRESS_LIST: Final = "/ip/firewall/address-list"
@@ -115,6 +122,7 @@ class World:
     server: StatusServer
     devices: FakeDevices
     held_plan_id: str
+    coa: FakeCoa
 
     @property
     def url(self) -> str:
@@ -138,6 +146,20 @@ async def make_world(store: Store) -> World:
     engine.load(await store.load())
     daemon = Daemon(store, engine)
     devices = fake_devices()
+    sessions = await store_sessions(
+        store,
+        [
+            session_row(
+                SUBSCRIBER_SESSION,
+                username=SUBSCRIBER,
+                input_octets=1_500_000,
+                last_coa={"at": "2026-03-01T12:04:00Z", "result": "nak", "error_cause": 404},
+            ),
+            session_row(HOSTILE_SESSION, username=HOSTILE_USERNAME, output_octets=2_000_000_000),
+        ],
+    )
+    hostile_held = {**held_row(HOSTILE_SESSION), "username": HOSTILE_USERNAME}
+    coa = FakeCoa(open_ids={SUBSCRIBER_SESSION, HOSTILE_SESSION}, holding=[hostile_held])
     api = ApiContext(
         store=store,
         engine=lambda: daemon.engine,
@@ -145,9 +167,11 @@ async def make_world(store: Store) -> World:
         readiness=daemon.readiness,
         wait_applied=daemon.wait_applied,
         devices_view=devices,
+        sessions=sessions,
+        coa=coa,
     )
     server = StatusServer(settings=status_settings(), api=api, metrics=Metrics())
-    return World(server, devices, devices.devices[HELD].plan.plan_id)
+    return World(server, devices, devices.devices[HELD].plan.plan_id, coa)
 
 
 async def seed(world: World) -> None:

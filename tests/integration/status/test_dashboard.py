@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from tests.integration.status.support import Client, Reply
 
 CSP = "default-src 'self'; frame-ancestors 'none'"
+# `import {a, b} from "./x.js";`, one line or several.
+IMPORT = re.compile(r'^import\s[^;]*?\sfrom\s"([^"]+)";', flags=re.MULTILINE)
 
 
 class Tags(HTMLParser):
@@ -93,10 +95,7 @@ async def test_the_page_asks_for_the_token_in_a_password_field(page: Reply) -> N
     ]
 
 
-@pytest.mark.parametrize(
-    ("name", "content_type"),
-    [("dashboard.js", "text/javascript"), ("dashboard.css", "text/css")],
-)
+@pytest.mark.parametrize(("name", "content_type"), list(dashboard.ASSETS.items()))
 async def test_static_files_are_served_with_the_same_headers(
     client: Client, name: str, content_type: str
 ) -> None:
@@ -114,13 +113,28 @@ async def test_nothing_else_is_served_from_static(client: Client, path: str) -> 
     assert (await client.as_(None).get(path)).status == 404
 
 
-async def test_the_script_never_inserts_markup_or_stores_the_token(client: Client) -> None:
-    script = (await client.as_(None).get("/static/dashboard.js")).text
+@pytest.mark.parametrize("name", dashboard.SCRIPTS)
+async def test_no_script_inserts_markup_or_stores_the_token(client: Client, name: str) -> None:
+    script = (await client.as_(None).get(f"/static/{name}")).text
     assert script.lstrip("/ \n").startswith("The provisiond dashboard")
     assert '"use strict";' in script
     forbidden = r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function"
     assert re.findall(forbidden, script) == []
     assert re.findall(r"localStorage|sessionStorage|document\.cookie|indexedDB", script) == []
+
+
+async def test_the_modules_import_only_served_modules(client: Client) -> None:
+    """dashboard.js (the page's one script) reaches every other module, all from /static/."""
+    reached, queue = set(), ["dashboard.js"]
+    while queue:
+        name = queue.pop()
+        reached.add(name)
+        script = (await client.as_(None).get(f"/static/{name}")).text
+        for imported in IMPORT.findall(script):
+            assert imported.startswith("./"), (name, imported)
+            assert imported[2:] in dashboard.SCRIPTS, (name, imported)
+            queue.extend({imported[2:]} - reached)
+    assert reached == set(dashboard.SCRIPTS)
 
 
 async def test_the_api_still_needs_a_token(client: Client) -> None:

@@ -34,6 +34,7 @@ from provisiond.schema.fields import MAX_INT64
 from provisiond.status import ApiContext, StatusServer, openapi
 from provisiond.store import Store
 from tests.integration.status.conftest import DEVICE, Daemon, status_settings
+from tests.integration.status.fakes import FakeCoa, held_row, session_row, store_sessions
 from tests.integration.status.support import ADMIN
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.timeout(60)
 
 AUTHORIZATION: Final = {"Authorization": f"Bearer {ADMIN}"}
+LAST_COA: Final = {"at": "2026-03-01T12:04:00Z", "result": "ack", "error_cause": None}
 EXAMPLES: Final = 25  # per operation; ~60 operations stay well under a minute in all
 START_TIMEOUT: Final = 10.0  # seconds for the server thread to listen
 
@@ -90,6 +92,10 @@ class LiveServer:
                 clock=clock,
                 readiness=daemon.readiness,
                 wait_applied=daemon.wait_applied,
+                # One stored session and one held Disconnect, so their answers are checked
+                # against the document with items in them.
+                sessions=await store_sessions(store, [session_row(1, last_coa=LAST_COA)]),
+                coa=FakeCoa(open_ids={1}, holding=[held_row(1)]),
             )
             server = StatusServer(settings=status_settings(), api=api, metrics=Metrics())
             await server.start()

@@ -6,9 +6,13 @@ from typing import TYPE_CHECKING
 from provisiond.app.reboots import RebootWatch
 from provisiond.config import DeviceSettings, Platform, SnmpSettings
 from provisiond.drivers.errors import TemporaryDriverError
+from provisiond.drivers.snmp_counters import QueueCounters
 from provisiond.model.secret import Secret
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
     from provisiond.drivers.snmp import SnmpTarget
     from provisiond.runtime.clock import FakeClock
 
@@ -19,6 +23,7 @@ class ScriptedPoller:
     def __init__(self, answers: list[int | Exception]) -> None:
         self.answers = answers
         self.asked: list[str] = []
+        self.counted: list[str] = []
         self.closed = False
 
     async def uptime(self, target: SnmpTarget) -> int:
@@ -28,16 +33,23 @@ class ScriptedPoller:
             raise answer
         return answer
 
+    async def queue_counters(self, target: SnmpTarget) -> dict[str, QueueCounters]:
+        self.counted.append(target.name)
+        return {
+            "provisiond-7": QueueCounters(download_bytes=1000 * len(self.counted), upload_bytes=10)
+        }
+
     def close(self) -> None:
         self.closed = True
 
 
-def device(name: str, *, snmp: bool = True) -> DeviceSettings:
+def device(name: str, *, snmp: bool = True, queues: bool = False) -> DeviceSettings:
     return DeviceSettings(
         name=name,
         platform=Platform.NONE,
         host="127.0.0.1",
         snmp=SnmpSettings(community=Secret("public")) if snmp else None,
+        queues=queues,
     )
 
 
@@ -73,3 +85,62 @@ def test_without_snmp_devices_there_is_nothing_to_watch(clock: FakeClock) -> Non
 
     watch = RebootWatch(devices=[device("x", snmp=False)], clock=clock, on_reboot=on_reboot)
     assert not watch.watching
+
+
+async def test_queue_counters_of_queue_devices_go_to_usage(clock: FakeClock) -> None:
+    """Each poll of a `queues = true` device hands its queue counters on, with whether
+    the device rebooted since the last poll (its counters restarted)."""
+    poller = ScriptedPoller([500, 600, 100])
+    counted: list[tuple[str, int, bool]] = []
+
+    async def on_reboot(name: str) -> None:
+        del name
+
+    async def on_counters(
+        device: DeviceSettings,
+        at: datetime,
+        counters: Mapping[str, QueueCounters],
+        reset: bool,  # noqa: FBT001 - the callback's signature
+    ) -> None:
+        assert at == clock.now()
+        counted.append((device.name, counters["provisiond-7"].download_bytes, reset))
+
+    watch = RebootWatch(
+        devices=[device("edge-1", queues=True)],
+        clock=clock,
+        on_reboot=on_reboot,
+        interval=30,
+        poller=lambda: poller,
+        on_counters=on_counters,
+    )
+    task = asyncio.create_task(watch.run())
+    for _ in range(3):
+        await clock.advance(30)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert counted == [("edge-1", 1000, False), ("edge-1", 2000, False), ("edge-1", 3000, True)]
+
+
+async def test_devices_without_queues_have_no_counters_read(clock: FakeClock) -> None:
+    poller = ScriptedPoller([500, 600])
+
+    async def on_reboot(name: str) -> None:
+        del name
+
+    async def on_counters(*args: object) -> None:
+        raise AssertionError(args)
+
+    watch = RebootWatch(
+        devices=[device("nas-1")],
+        clock=clock,
+        on_reboot=on_reboot,
+        interval=30,
+        poller=lambda: poller,
+        on_counters=on_counters,
+    )
+    task = asyncio.create_task(watch.run())
+    await clock.advance(30)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert poller.asked
+    assert poller.counted == []

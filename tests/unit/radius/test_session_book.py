@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from provisiond.radius.session_book import NasReboot, SessionBook, StaleRule, Sweep
+from provisiond.radius.session_book import (
+    CloseSession,
+    NasReboot,
+    SessionBook,
+    SessionPatch,
+    StaleRule,
+    Sweep,
+)
 from provisiond.radius.wire import AcctStatusType
 from provisiond.store.sessions import SessionState
 from tests.unit.radius.test_accounting import T0, record, row
@@ -164,3 +171,50 @@ def test_closed_by_event_counts_per_event() -> None:
         Sweep(datetime(2030, 1, 1, tzinfo=UTC), stale_after=1),
     )
     assert changes.closed_by_event == [0, 1, 0]
+
+
+def test_lookups_by_id_username_session_id_and_address_follow_the_sessions() -> None:
+    book = SessionBook()
+    apply(
+        book,
+        start("s1", "bob", 2, framed_ip="100.64.0.5"),
+        start("s2", "bob", 2),
+        start("s3", "ann", 1),
+    )
+    bob = book.with_username("bob")
+    assert [r.acct_session_id for r in bob] == ["s1", "s2"]
+    assert book.by_id(bob[0].id) == bob[0]
+    assert [r.username for r in book.with_session_id("s3")] == ["ann"]
+    holder = book.holder_of("100.64.0.5")
+    assert holder is not None
+    assert holder.acct_session_id == "s1"
+    assert [r.acct_session_id for r in book.of_account(2)] == ["s1", "s2"]
+    apply(book, record(STOP, acct_session_id="s1", username="bob", account_id=2))
+    assert [r.acct_session_id for r in book.with_username("bob")] == ["s2"]
+    assert book.by_id(bob[0].id) is None
+    assert book.with_session_id("s1") == []
+    assert book.holder_of("100.64.0.5") is None
+
+
+def test_a_patch_records_coa_news_and_a_close_ends_one_session() -> None:
+    book = SessionBook()
+    apply(book, start("s1", "bob", 2), start("s2", "bob", 2))
+    first, second = book.with_username("bob")
+    applied = (("Mikrotik-Rate-Limit", "1M/1M"),)
+    coa = {"at": "2026-01-01T00:00:00Z", "result": "ack", "error_cause": None}
+    changes = book.apply([SessionPatch(first.id, last_applied=applied, last_coa=coa)], {})
+    patched = book.by_id(first.id)
+    assert patched is not None
+    assert patched.last_applied == applied
+    assert patched.last_coa == coa
+    assert changes.rows[first.id] == patched
+    at = T0 + timedelta(minutes=1)
+    changes = book.apply([CloseSession(second.id, at, "Stale")], {})
+    assert book.by_id(second.id) is None
+    closed = changes.rows[second.id]
+    assert closed.state is SessionState.CLOSED
+    assert closed.terminate_cause == "Stale"
+    assert changes.closed_by_event == [1]
+    # Both are no-ops for a session that is no longer open.
+    assert not book.apply([SessionPatch(second.id, last_coa=coa)], {}).rows
+    assert not book.apply([CloseSession(second.id, at, "Stale")], {}).rows

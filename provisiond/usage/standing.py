@@ -1,0 +1,64 @@
+"""An account's usage against its cap, and the API's view of it (DESIGN.md §6, §7). Pure.
+
+What counts: the billable bytes of the period in both directions (`billable_in +
+billable_out`); free-period bytes never count. The cap is the usage policy of the
+account's primary data service, `cap_gb` * 10^9 bytes; an account without one has no
+cap, no percentage, and is never over it. At or above the cap is over it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from provisiond.usage import period
+
+if TYPE_CHECKING:
+    from datetime import datetime, tzinfo
+
+    from provisiond.model.objects import UsagePolicy
+    from provisiond.usage.split import Split
+
+
+def cap_bytes(policy: UsagePolicy | None) -> int | None:
+    """The policy's cap in bytes; at least one, so a percentage always exists."""
+    return None if policy is None else max(policy.cap_bytes, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    used_bytes: int  # billable, in + out
+    cap_bytes: int | None
+
+    @property
+    def percent(self) -> float | None:
+        """Of the cap, unrounded (a trigger at 80 % fires at exactly 80 %)."""
+        return None if self.cap_bytes is None else self.used_bytes * 100 / self.cap_bytes
+
+    @property
+    def over_cap(self) -> bool:
+        return self.cap_bytes is not None and self.used_bytes >= self.cap_bytes
+
+    def threshold_data(self) -> dict[str, Any]:
+        """The `account.usage_threshold` event's data (DESIGN.md §6)."""
+        return {"percent": self.percent, "used_bytes": self.used_bytes, "cap_bytes": self.cap_bytes}
+
+
+def standing(totals: Split, policy: UsagePolicy | None) -> Standing:
+    return Standing(totals.billable, cap_bytes(policy))
+
+
+def report(
+    start: datetime, zone: tzinfo, totals: Split, policy: UsagePolicy | None
+) -> dict[str, Any]:
+    """`GET /api/v1/accounts/{id}/usage` (DESIGN.md §7)."""
+    now = standing(totals, policy)
+    return {
+        "period_start": period.render(start, zone),
+        "billable_in_bytes": totals.billable_in,
+        "billable_out_bytes": totals.billable_out,
+        "free_in_bytes": totals.free_in,
+        "free_out_bytes": totals.free_out,
+        "cap_bytes": now.cap_bytes,
+        "percent": now.percent,
+    }

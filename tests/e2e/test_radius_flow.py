@@ -1,0 +1,262 @@
+"""`provisiond run` with `provisiond lab` and a NAS simulator: what a subscriber sees.
+
+The whole chain as a process: a vacation booked through the API moves the account's
+entries between address lists and its queue to 1M/1M on the router, and its live PPP
+session gets a CoA-Request with `Mikrotik-Rate-Limit = 1M/1M`; at the end everything
+reverts. And a NAS that reboots without sending Stops, whose pool hands an address to
+another subscriber: the router's lists follow the new owner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import textwrap
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import librouteros
+import pytest
+
+from provisiond.lab.nas import NasSimulator
+from provisiond.plan import normalise
+from tests.e2e.conftest import (
+    EXAMPLE_DATA,
+    Sandbox,
+    free_tcp_port,
+    free_udp_ports,
+    wait_for_log,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Awaitable, Callable
+    from pathlib import Path
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+ADMIN = {"Authorization": "Bearer e2e-admin-token"}
+NAS_SECRET = "e2e-nas-secret"
+ALICE = 1001  # the sample's "Alice Martin": Home 100 (20M/100M with burst), 100.64.0.11/32
+VACATION_STATUS, VACATION_SERVICE = 4, 4  # "Vacation" and "Vacation 1M" in the sample
+ONE_MEG = "1000000/1000000"
+POLL_S = 0.1
+
+
+def write_config(root: Path, *, router_port: int, coa_port: int) -> tuple[Path, int, int]:
+    auth, acct, relay = free_udp_ports(3)
+    path = root / "provisiond.toml"
+    path.write_text(
+        textwrap.dedent(
+            f"""\
+            state_dir = "{root / "var"}"
+
+            [status]
+            listen = "127.0.0.1:0"
+            admin_token = "e2e-admin-token"
+
+            [logging]
+            format = "json"
+
+            [radius]
+            auth_port = {auth}
+            acct_port = {acct}
+            coa_port = {relay}
+
+            [coa]
+            timeout = "1s"
+
+            [[device]]
+            name = "edge-1"
+            platform = "routeros"
+            host = "127.0.0.1"
+            port = {router_port}
+            username = "provisiond"
+            password = "e2e-router-password"
+            queues = true
+
+            [device.nas]
+            address = "127.0.0.1"
+            secret = "{NAS_SECRET}"
+            coa_address = "127.0.0.1"
+            coa_port = {coa_port}
+            """
+        )
+    )
+    return path, auth, acct
+
+
+class Running:
+    def __init__(self, sandbox: Sandbox, router_port: int, nas: NasSimulator) -> None:
+        self.sandbox = sandbox
+        self.router_port = router_port
+        self.nas = nas
+        self.http: aiohttp.ClientSession | None = None
+
+    @property
+    def base(self) -> str:
+        url = (self.sandbox.state_dir / "status.url").read_text().strip()
+        return f"{url}/api/v1"
+
+    async def api(self, method: str, path: str, body: object = None) -> Any:
+        assert self.http is not None
+        async with self.http.request(method, self.base + path, json=body, headers=ADMIN) as r:
+            assert r.status < 300, await r.text()
+            return await r.json()
+
+    async def router(self, *menu: str) -> list[dict[str, Any]]:
+        api = await librouteros.async_connect(
+            "127.0.0.1",
+            "provisiond",
+            "e2e-router-password",
+            port=self.router_port,
+            encoding="utf-8",
+        )
+        try:
+            return [dict(row) async for row in api.path(*menu)]
+        finally:
+            await api.close()
+
+    async def listed(self, list_name: str) -> set[str]:
+        rows = await self.router("ip", "firewall", "address-list")
+        return {row["address"] for row in rows if row.get("list") == list_name}
+
+    async def queue_limit(self, account_id: int) -> str | None:
+        for row in await self.router("queue", "simple"):
+            if row.get("name") == f"provisiond-{account_id}":
+                return normalise.rates(row.get("max-limit"))
+        return None
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, within: float = 20.0) -> None:
+    """Poll a condition the daemon reaches on its own (sync, schedule, CoA)."""
+    for _ in range(int(within / POLL_S)):
+        if await check():
+            return
+        await asyncio.sleep(POLL_S)
+    pytest.fail(f"{what}: not within {within} s")
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    router_port, coa_port = free_tcp_port(), free_udp_ports(1)[0]
+    config, auth, acct = write_config(tmp_path, router_port=router_port, coa_port=coa_port)
+    sandbox = Sandbox(tmp_path, config, tmp_path / "var")
+    sandbox.cli("import", "-c", str(config), str(EXAMPLE_DATA))
+    lab = await sandbox.start("lab")
+    daemon = None
+    nas = NasSimulator(
+        secret=NAS_SECRET,
+        port=coa_port,
+        auth_server=("127.0.0.1", auth),
+        acct_server=("127.0.0.1", acct),
+        nas_ip_address="127.0.0.1",
+    )
+    try:
+        await wait_for_log(lab, "RouterOS API on")
+        daemon = await sandbox.start()
+        await wait_for_log(daemon, "ready")
+        async with nas, aiohttp.ClientSession() as http:
+            state = Running(sandbox, router_port, nas)
+            state.http = http
+            yield state
+        daemon.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(10):
+            assert await daemon.wait() == 0
+    finally:
+        for process in (daemon, lab):
+            if process is not None and process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                async with asyncio.timeout(10):
+                    await process.wait()
+
+
+async def test_a_vacation_reaches_router_and_live_session_and_reverts(running: Running) -> None:
+    nas = running.nas
+    session = await nas.connect("alice.martin", "lab-alice-Tq82", "alice-1", framed_ip="100.64.8.1")
+    full_rate = session.rate_limit
+    assert full_rate is not None
+    assert full_rate.startswith("20M/100M")  # upload first, with burst
+    await until(lambda: _has(running.listed("active"), "100.64.8.1"), "session address listed")
+    assert await running.queue_limit(ALICE) == "20000000/100000000"
+
+    now = datetime.now(UTC)
+    start, end = now + timedelta(seconds=2), now + timedelta(seconds=7)
+    vacation = await running.api(
+        "POST",
+        f"/accounts/{ALICE}/vacation",
+        {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "status_id": VACATION_STATUS,
+            "service_id": VACATION_SERVICE,
+        },
+    )
+    assert vacation["state"] == "scheduled"
+
+    # At the start: the entries join the vacation list, the queue and the session go 1M/1M.
+    await until(lambda: _has(running.listed("vacation"), "100.64.0.11"), "vacation list")
+    assert "100.64.8.1" in await running.listed("vacation")  # the session's address too
+    await until(lambda: _equals(running.queue_limit(ALICE), ONE_MEG), "queue at 1M/1M")
+    coa = await nas.wait_received(1)
+    assert coa.kind == "coa"
+    assert coa.get("Mikrotik-Rate-Limit") == "1M/1M"
+    assert coa.get("User-Name") == "alice.martin"
+    assert coa.get("Acct-Session-Id") == "alice-1"
+    assert coa.get("Framed-IP-Address") == "100.64.8.1"
+    live = nas.session("alice-1")
+    assert live is not None
+    assert live.rate_limit == "1M/1M"  # applied without a redial
+    # The ACK is recorded on the session through the accounting writer, just after.
+    await until(lambda: _last_coa(running, "alice-1", "ack"), "the ACK on the session")
+
+    # At the end: everything reverts, and a second CoA restores the full rate.
+    await until(lambda: _lacks(running.listed("vacation"), "100.64.0.11"), "vacation over")
+    await until(lambda: _equals(running.queue_limit(ALICE), "20000000/100000000"), "queue back")
+    back = await nas.wait_received(2)
+    assert back.get("Mikrotik-Rate-Limit") == full_rate
+    assert nas.session("alice-1") is not None
+    assert nas.session("alice-1").rate_limit == full_rate  # type: ignore[union-attr]
+    (done,) = await _vacations(running)
+    assert done["state"] == "done"
+
+
+async def test_a_reused_pool_address_follows_its_new_owner(running: Running) -> None:
+    """Dave (delinquent) has 100.64.9.9 from the pool; the NAS reboots without Stops and
+    hands 100.64.9.9 to Alice: the address leaves `delinquent` and joins `active`."""
+    nas = running.nas
+    await nas.start_session("dave-1", "dave.okafor", framed_ip="100.64.9.9")
+    await until(lambda: _has(running.listed("delinquent"), "100.64.9.9"), "dave listed")
+    assert "100.64.9.9" not in await running.listed("active")
+
+    nas.sessions.clear()  # the NAS reboots and forgets its sessions; no Stop is sent
+    await nas.start_session("alice-9", "alice.martin", framed_ip="100.64.9.9")
+    await until(lambda: _lacks(running.listed("delinquent"), "100.64.9.9"), "dave unlisted")
+    assert "100.64.9.9" in await running.listed("active")
+    closed = await running.api("GET", "/sessions?state=closed")
+    (dave,) = [row for row in closed["items"] if row["username"] == "dave.okafor"]
+    assert dave["terminate_cause"] == "Stale"
+
+
+async def _last_coa(running: Running, acct_session_id: str, result: str) -> bool:
+    sessions = await running.api("GET", f"/sessions?account_id={ALICE}")
+    (row,) = [row for row in sessions["items"] if row["acct_session_id"] == acct_session_id]
+    return row["last_coa"] is not None and row["last_coa"]["result"] == result
+
+
+async def _vacations(running: Running) -> list[dict[str, Any]]:
+    found = await running.api("GET", f"/accounts/{ALICE}/vacation")
+    items: list[dict[str, Any]] = found["items"]
+    return items
+
+
+async def _has(listed: Awaitable[set[str]], address: str) -> bool:
+    return address in await listed
+
+
+async def _lacks(listed: Awaitable[set[str]], address: str) -> bool:
+    return address not in await listed
+
+
+async def _equals(value: Awaitable[str | None], expected: str) -> bool:
+    return await value == expected

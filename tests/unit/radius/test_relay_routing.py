@@ -1,0 +1,264 @@
+"""The CoA relay's pure parts: session selection, and the packets on both sides."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+
+from provisiond.config.settings import CoaAction, CoaClient
+from provisiond.model.secret import Secret
+from provisiond.radius.attributes import encode_attributes
+from provisiond.radius.digest import SharedSecret
+from provisiond.radius.packet import parse
+from provisiond.radius.relay_peers import PeerTable
+from provisiond.radius.relay_routing import (
+    Result,
+    SessionQuery,
+    external_override,
+    forwarded_attributes,
+    refusal_answer,
+    relayed_answer,
+    route,
+)
+from provisiond.radius.reply import build_reply, parse_reply
+from provisiond.radius.request import build_request
+from provisiond.radius.session_book import SessionBook
+from provisiond.radius.wire import (
+    ACCT_SESSION_ID,
+    MESSAGE_AUTHENTICATOR,
+    PROXY_STATE,
+    USER_NAME,
+    Code,
+    ErrorCause,
+)
+from provisiond.store.sessions import SessionRow
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pyrad.dictionary import Dictionary
+
+    from provisiond.radius.packet import Packet
+    from provisiond.radius.relay_peers import CoaPeer
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+PEER_SECRET = SharedSecret(b"relaysecret")
+NAS_SECRET = SharedSecret(b"nas-secret")
+TARGETS = frozenset({"core", "edge"})
+
+
+def row(session_id: int, nas: str, sid: str, user: str, **fields: object) -> SessionRow:
+    return SessionRow(
+        id=session_id,
+        nas=nas,
+        acct_session_id=sid,
+        username=user,
+        account_id=session_id,
+        started_at=T0,
+        updated_at=T0,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+ALICE = row(1, "core", "a1", "alice", framed_ip="100.64.0.10", nas_ip_address="192.0.2.1")
+ALICE_EDGE = row(2, "edge", "a2", "alice", nas_identifier="edge-1")
+BOB = row(3, "core", "b1", "bob", framed_ip="100.64.0.11")
+CAROL_ELSEWHERE = row(4, "far", "c1", "carol")
+
+
+@pytest.fixture
+def book() -> SessionBook:
+    sessions = SessionBook()
+    sessions.load([ALICE, ALICE_EDGE, BOB, CAROL_ELSEWHERE], last_id=4)
+    return sessions
+
+
+def peer(*, nas: Sequence[str] = ()) -> CoaPeer:
+    client = CoaClient(
+        address=(ipaddress.ip_network("127.0.0.1/32"),),
+        secret=Secret("relaysecret"),
+        nas=tuple(nas),
+    )
+    (found,) = PeerTable([client]).candidates("127.0.0.1")
+    return found
+
+
+def routed(book: SessionBook, *, nas: Sequence[str] = (), **query: str) -> SessionRow | Result:
+    result = route(SessionQuery(**query), book, peer(nas=nas), TARGETS)
+    if result.session is not None:
+        return result.session
+    assert result.refusal is not None
+    return result.refusal
+
+
+def test_a_request_naming_no_session_lacks_an_attribute(book: SessionBook) -> None:
+    assert routed(book) is Result.MISSING_ATTRIBUTE
+    assert routed(book, nas_ip_address="192.0.2.1") is Result.MISSING_ATTRIBUTE
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"acct_session_id": "b1"},
+        {"username": "bob"},
+        {"framed_ip": "100.64.0.11"},
+        {"username": "bob", "acct_session_id": "b1", "framed_ip": "100.64.0.11"},
+    ],
+)
+def test_any_identification_attribute_finds_the_session(
+    book: SessionBook, query: dict[str, str]
+) -> None:
+    assert routed(book, **query) == BOB
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"username": "nobody"},
+        {"username": "bob", "acct_session_id": "a1"},  # both exist, not together
+        {"framed_ip": "100.64.0.10", "username": "bob"},
+        {"framed_ip": "100.64.9.9"},
+        {"username": "alice", "nas_ip_address": "203.0.113.9", "nas_identifier": "other"},
+    ],
+)
+def test_every_present_attribute_must_agree_else_503(
+    book: SessionBook, query: dict[str, str]
+) -> None:
+    assert routed(book, **query) is Result.NOT_FOUND
+
+
+def test_a_nas_attribute_does_not_exclude_a_session_whose_accounting_had_none(
+    book: SessionBook,
+) -> None:
+    assert routed(book, username="bob", nas_ip_address="198.51.100.1") == BOB
+
+
+def test_several_matches_are_ambiguous_unless_the_nas_attributes_settle_it(
+    book: SessionBook,
+) -> None:
+    assert routed(book, username="alice") is Result.AMBIGUOUS
+    assert routed(book, username="alice", nas_ip_address="192.0.2.1") == ALICE
+    assert routed(book, username="alice", nas_identifier="edge-1") == ALICE_EDGE
+    assert routed(book, username="alice", nas_ip_address="203.0.113.9") == ALICE_EDGE
+
+
+def test_the_peers_nas_list_limits_what_it_sees(book: SessionBook) -> None:
+    assert routed(book, username="alice", nas=["edge"]) == ALICE_EDGE
+    assert routed(book, username="bob", nas=["edge"]) is Result.NOT_ROUTABLE
+    assert routed(book, username="nobody", nas=["edge"]) is Result.NOT_FOUND
+
+
+def test_a_nas_that_takes_no_coa_is_not_routable(book: SessionBook) -> None:
+    assert routed(book, username="carol") is Result.NOT_ROUTABLE
+
+
+def request(
+    dictionary: Dictionary,
+    pairs: Sequence[tuple[str, str | int]],
+    *,
+    code: int = Code.COA_REQUEST,
+    message_authenticator: bool = False,
+) -> Packet:
+    attributes = encode_attributes(dictionary, pairs)
+    datagram = build_request(
+        code, 5, PEER_SECRET, attributes, message_authenticator=message_authenticator
+    )
+    return parse(datagram)
+
+
+def test_forwarding_drops_hop_by_hop_attributes_and_adds_the_session_keys(
+    dictionary: Dictionary,
+) -> None:
+    asked = request(
+        dictionary,
+        [("Framed-IP-Address", "100.64.0.11"), ("Proxy-State", "0x01"), ("Filter-Id", "x")],
+        message_authenticator=True,
+    )
+
+    forwarded = parse(
+        build_request(Code.COA_REQUEST, 1, NAS_SECRET, forwarded_attributes(asked, BOB))
+    )
+
+    assert forwarded.message_authenticator_at < 0
+    assert forwarded.proxy_state == ()
+    assert (forwarded.string(USER_NAME), forwarded.acct_session_id) == ("bob", "b1")
+    assert forwarded.framed_ip_address == "100.64.0.11"
+
+
+def test_forwarding_keeps_the_peers_own_session_keys(dictionary: Dictionary) -> None:
+    asked = request(dictionary, [("User-Name", "bob"), ("Acct-Session-Id", "b1")])
+
+    forwarded = forwarded_attributes(asked, BOB)
+
+    assert forwarded == asked.attributes_except({MESSAGE_AUTHENTICATOR, PROXY_STATE})
+    assert forwarded.count(bytes((USER_NAME,))) == 1
+    assert forwarded.count(bytes((ACCT_SESSION_ID,))) == 1
+
+
+def test_the_nas_answer_goes_back_signed_for_the_peer(dictionary: Dictionary) -> None:
+    asked = request(
+        dictionary, [("User-Name", "bob"), ("Proxy-State", "0x0a0b")], message_authenticator=True
+    )
+    sent = parse(build_request(Code.COA_REQUEST, 9, NAS_SECRET, forwarded_attributes(asked, BOB)))
+    nak = build_reply(
+        sent,
+        Code.COA_NAK,
+        NAS_SECRET,
+        encode_attributes(dictionary, [("Error-Cause", "Unsupported-Attribute")]),
+        message_authenticator=True,
+    )
+
+    relayed = relayed_answer(asked, PEER_SECRET, parse(nak))
+
+    reply = parse_reply(
+        relayed,
+        PEER_SECRET,
+        request_code=asked.code,
+        request_identifier=asked.identifier,
+        request_authenticator=asked.authenticator,
+    )
+    assert reply.code == Code.COA_NAK
+    assert reply.error_cause == ErrorCause.UNSUPPORTED_ATTRIBUTE
+    assert reply.proxy_state == (b"\x0a\x0b",)
+    assert reply.message_authenticator_at == 22  # first, and verified by parse_reply
+
+
+@pytest.mark.parametrize(
+    ("refusal", "cause"),
+    [
+        (Result.PROHIBITED, 501),
+        (Result.MISSING_ATTRIBUTE, 402),
+        (Result.NOT_FOUND, 503),
+        (Result.AMBIGUOUS, 508),
+        (Result.NOT_ROUTABLE, 502),
+        (Result.ERROR, 505),
+    ],
+)
+def test_refusals_are_naks_of_the_requests_kind(
+    dictionary: Dictionary, refusal: Result, cause: int
+) -> None:
+    asked = request(dictionary, [("User-Name", "x")], code=Code.DISCONNECT_REQUEST)
+
+    answer = refusal_answer(asked, CoaAction.DISCONNECT, PEER_SECRET, refusal)
+
+    reply = parse_reply(
+        answer,
+        PEER_SECRET,
+        request_code=asked.code,
+        request_identifier=asked.identifier,
+        request_authenticator=asked.authenticator,
+    )
+    assert (reply.code, reply.error_cause) == (Code.DISCONNECT_NAK, cause)
+    assert reply.message_authenticator_at < 0  # the request had none
+
+
+def test_the_external_override_keeps_only_what_the_coa_changed() -> None:
+    pairs = (("User-Name", "bob"), ("Mikrotik-Rate-Limit", "1M/1M"), ("Event-Timestamp", "1"))
+
+    assert external_override(T0, pairs) == {
+        "at": "2026-01-01T00:00:00Z",
+        "attributes": [["Mikrotik-Rate-Limit", "1M/1M"]],
+    }
