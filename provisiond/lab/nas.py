@@ -59,7 +59,7 @@ from provisiond.radius.wire import HEADER_SIZE, USER_NAME, Code
 from provisiond.runtime.clock import SystemClock
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine, Mapping, Sequence
+    from collections.abc import Coroutine, Mapping
 
     from pyrad.dictionary import Dictionary
 
@@ -129,6 +129,12 @@ class NasSimulator:
             auth_server=auth_server,
             acct_server=acct_server,
         )
+        # Single requests are `NasRequests`' own, under the simulator's name so a test
+        # reads `await nas.accounting(...)`; they change none of its sessions
+        # (`start_session`, `interim`, `stop_session` and `connect` do).
+        self.access_pap = self.requests.access_pap
+        self.access_chap = self.requests.access_chap
+        self.accounting = self.requests.accounting
         self._transport: asyncio.DatagramTransport | None = None
         self._waiters: list[tuple[int, asyncio.Future[ReceivedRequest]]] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -301,45 +307,11 @@ class NasSimulator:
 
     async def _stopped_by_disconnect(self, session: NasSession) -> None:
         try:
-            await self.accounting(
-                "Stop",
-                session.acct_session_id,
-                session.username,
-                framed_ip=session.framed_ip,
-                pairs=[("Acct-Terminate-Cause", "Admin-Reset")],
-            )
+            await self._report("Stop", session, cause="Admin-Reset")
         except LabError as exc:
             log.warning("lab NAS %s: the Stop after a Disconnect got no answer: %s", self.name, exc)
 
-    # -- the client side -------------------------------------------------------------------
-
-    async def access_pap(
-        self, username: str, password: str, *, pairs: Sequence[tuple[str, str | int]] = ()
-    ) -> Packet:
-        """An Access-Request with User-Password; the verified Access-Accept/-Reject."""
-        return await self.requests.access_pap(username, password, pairs)
-
-    async def access_chap(
-        self, username: str, password: str, *, pairs: Sequence[tuple[str, str | int]] = ()
-    ) -> Packet:
-        """An Access-Request with CHAP-Password and CHAP-Challenge."""
-        return await self.requests.access_chap(username, password, pairs)
-
-    async def accounting(
-        self,
-        status: str,
-        acct_session_id: str,
-        username: str,
-        *,
-        framed_ip: str | None = None,
-        usage: Usage | None = None,
-        pairs: Sequence[tuple[str, str | int]] = (),
-    ) -> Packet:
-        """Any session Accounting-Request (`status` a VALUE name: Start, Stop, ...); it
-        changes none of the simulator's sessions (`start_session` and the rest do)."""
-        return await self.requests.accounting(
-            status, acct_session_id, username, framed_ip=framed_ip, usage=usage, pairs=pairs
-        )
+    # -- the client side (and `access_pap`, `access_chap`, `accounting`) -------------------
 
     async def accounting_on(self) -> Packet:
         """Accounting-On: the NAS (re)started, so none of its sessions is live any more."""
@@ -357,19 +329,12 @@ class NasSimulator:
         """A live session (what `apply` acts on), announced with an Accounting Start."""
         session = NasSession(acct_session_id, username, framed_ip, dict(attributes or {}))
         self.sessions.start(session)
-        await self.accounting("Start", acct_session_id, username, framed_ip=framed_ip)
+        await self._report("Start", session)
         return session
 
     async def interim(self, acct_session_id: str, usage: Usage) -> Packet:
         """An Interim-Update with the session's counters."""
-        session = self._live(acct_session_id)
-        return await self.accounting(
-            "Interim-Update",
-            acct_session_id,
-            session.username,
-            framed_ip=session.framed_ip,
-            usage=usage,
-        )
+        return await self._report("Interim-Update", self._live(acct_session_id), usage=usage)
 
     async def stop_session(
         self, acct_session_id: str, *, usage: Usage | None = None, cause: str = "User-Request"
@@ -377,14 +342,7 @@ class NasSimulator:
         """End a live session and send its Stop with an Acct-Terminate-Cause."""
         session = self._live(acct_session_id)
         self.sessions.end(acct_session_id)
-        return await self.accounting(
-            "Stop",
-            acct_session_id,
-            session.username,
-            framed_ip=session.framed_ip,
-            usage=usage,
-            pairs=[("Acct-Terminate-Cause", cause)],
-        )
+        return await self._report("Stop", session, usage=usage, cause=cause)
 
     async def connect(
         self, username: str, password: str, acct_session_id: str, *, framed_ip: str | None = None
@@ -400,6 +358,25 @@ class NasSimulator:
             username,
             framed_ip=reply.framed_ip_address or framed_ip,
             attributes=granted,
+        )
+
+    async def _report(
+        self,
+        status: str,
+        session: NasSession,
+        *,
+        usage: Usage | None = None,
+        cause: str | None = None,  # a Stop's Acct-Terminate-Cause
+    ) -> Packet:
+        """The Accounting-Request of one of the simulator's sessions."""
+        pairs = [] if cause is None else [("Acct-Terminate-Cause", cause)]
+        return await self.accounting(
+            status,
+            session.acct_session_id,
+            session.username,
+            framed_ip=session.framed_ip,
+            usage=usage,
+            pairs=pairs,
         )
 
     def _live(self, acct_session_id: str) -> NasSession:

@@ -181,7 +181,7 @@ class NasRequests:
         self.acct_server = acct_server
 
     async def access_pap(
-        self, username: str, password: str, pairs: Sequence[tuple[str, str | int]] = ()
+        self, username: str, password: str, *, pairs: Sequence[tuple[str, str | int]] = ()
     ) -> Packet:
         """An Access-Request with User-Password; the Access-Accept or -Reject."""
         authenticator = os.urandom(AUTHENTICATOR_SIZE)
@@ -196,7 +196,7 @@ class NasRequests:
         return await self._access(attributes, authenticator)
 
     async def access_chap(
-        self, username: str, password: str, pairs: Sequence[tuple[str, str | int]] = ()
+        self, username: str, password: str, *, pairs: Sequence[tuple[str, str | int]] = ()
     ) -> Packet:
         """An Access-Request with CHAP-Password and CHAP-Challenge."""
         attributes = nas_requests.chap(

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Generic, TypeVar
 
 from provisiond.radius.digest import SharedSecret
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from provisiond.config.settings import DeviceSettings
     from provisiond.model.network import Prefix
 
 MAX_REMEMBERED: Final = 65_536  # resolved sources kept; the memo is cleared when full
 _NONE: Final[tuple[NasClient, ...]] = ()
+_Found = TypeVar("_Found", bound=tuple[object, ...])
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -46,8 +47,9 @@ class NasEntry:
     addresses: tuple[Prefix, ...]
 
 
-def _source(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The address a datagram came from; an IPv4-mapped IPv6 source counts as IPv4."""
+def source_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a datagram came from (None when `host` is not an address); an
+    IPv4-mapped IPv6 source counts as IPv4, and an IPv6 zone (`%eth0`) is dropped."""
     try:
         address = ipaddress.ip_address(host.partition("%")[0])
     except ValueError:
@@ -55,6 +57,26 @@ def _source(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
+
+
+class SourceMemo(dict[str, _Found], Generic[_Found]):
+    """Source address → what `resolve` made of it, remembered; cleared when `limit`
+    sources are held, so a flood of spoofed sources cannot grow it. A dict, so a known
+    source costs one lookup in C: `memo[host]` resolves only what it has not seen."""
+
+    __slots__ = ("_limit", "_resolve")
+
+    def __init__(self, resolve: Callable[[str], _Found], limit: int) -> None:
+        super().__init__()
+        self._resolve = resolve
+        self._limit = limit
+
+    def __missing__(self, host: str) -> _Found:
+        found = self._resolve(host)
+        if len(self) >= self._limit:
+            self.clear()
+        self[host] = found
+        return found
 
 
 class NasTable:
@@ -75,7 +97,7 @@ class NasTable:
         for prefix, clients in self._prefixes:
             if prefix.prefixlen == prefix.max_prefixlen:
                 self._hosts.setdefault(str(prefix.network_address), clients)
-        self._memo: dict[str, tuple[NasClient, ...]] = {}
+        self._memo = SourceMemo(self._resolve, MAX_REMEMBERED)
 
     @classmethod
     def from_devices(cls, devices: Iterable[DeviceSettings]) -> NasTable:
@@ -101,18 +123,10 @@ class NasTable:
     def candidates(self, host: str) -> tuple[NasClient, ...]:
         """The clients that may send from `host` (empty for an unknown source)."""
         found = self._hosts.get(host)
-        if found is not None:
-            return found
-        found = self._memo.get(host)
-        if found is None:
-            found = self._resolve(host)
-            if len(self._memo) >= MAX_REMEMBERED:
-                self._memo.clear()
-            self._memo[host] = found
-        return found
+        return self._memo[host] if found is None else found
 
     def _resolve(self, host: str) -> tuple[NasClient, ...]:
-        address = _source(host)
+        address = source_address(host)
         if address is None:
             return _NONE
         for prefix, clients in self._prefixes:

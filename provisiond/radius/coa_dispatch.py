@@ -15,7 +15,7 @@ import collections
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 from provisiond.policy.auth import Accept
 from provisiond.radius import coa_outcomes
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from provisiond.observability.metrics import Metrics
     from provisiond.radius.coa_breaker import DisconnectBreaker
     from provisiond.radius.coa_queue import Entry, Settlement
-    from provisiond.radius.coa_requester import CoaAnswer, CoaTarget
+    from provisiond.radius.coa_requester import CoaTarget, Requester
     from provisiond.radius.decisions import Authorizer
     from provisiond.radius.session_book import Control, SessionBook
     from provisiond.store.coa_outbox import OutboxRow
@@ -49,20 +49,6 @@ log = logging.getLogger(__name__)
 
 ADMIN_REASON: Final = "admin"  # an admin's Disconnect (API): deliberate, never held
 REMEMBER_DISCONNECTS: Final = 3600.0  # seconds a Disconnect-ACKed session is left alone
-
-
-class Requester(Protocol):
-    """What the sender needs of `coa_requester.CoaRequester` (tests pass a fake NAS)."""
-
-    async def send(
-        self,
-        target: CoaTarget,
-        code: int,
-        attributes: bytes,
-        *,
-        timeout: float,  # noqa: ASYNC109 - CoaRequester's: it waits on the injected clock
-        retries: int,
-    ) -> CoaAnswer: ...
 
 
 @dataclass(frozen=True, slots=True)

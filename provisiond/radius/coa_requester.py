@@ -28,7 +28,7 @@ import ipaddress
 import logging
 import socket
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 from provisiond.radius.digest import SharedSecret
 from provisiond.radius.errors import (
@@ -199,6 +199,21 @@ class _Endpoint(asyncio.DatagramProtocol):
             self._requester.dropped("invalid")
         else:
             exchange.answer.set_result(reply)
+
+
+class Requester(Protocol):
+    """What the CoA sender and the CoA relay need of `CoaRequester` (tests pass a fake
+    NAS)."""
+
+    async def send(
+        self,
+        target: CoaTarget,
+        code: int,
+        attributes: bytes,
+        *,
+        timeout: float,  # noqa: ASYNC109 - CoaRequester's: it waits on the injected clock
+        retries: int,
+    ) -> CoaAnswer: ...
 
 
 class CoaRequester:

@@ -47,8 +47,7 @@ if TYPE_CHECKING:
     from provisiond.config.settings import CoaSettings
     from provisiond.model.clock import Clock
     from provisiond.observability.metrics import Metrics
-    from provisiond.radius.coa_dispatch import Requester
-    from provisiond.radius.coa_requester import CoaTarget
+    from provisiond.radius.coa_requester import CoaTarget, Requester
     from provisiond.radius.decisions import Authorizer
     from provisiond.radius.session_book import Control, SessionBook
     from provisiond.store import Store

@@ -28,8 +28,7 @@ REQUEST_KINDS: Final[Mapping[int, CoaAction]] = {
     Code.DISCONNECT_REQUEST: CoaAction.DISCONNECT,
 }
 REQUEST_CODES: Final[Mapping[CoaAction, Code]] = {
-    CoaAction.COA: Code.COA_REQUEST,
-    CoaAction.DISCONNECT: Code.DISCONNECT_REQUEST,
+    kind: Code(code) for code, kind in REQUEST_KINDS.items()
 }
 ACK_CODES: Final[Mapping[CoaAction, Code]] = {
     CoaAction.COA: Code.COA_ACK,

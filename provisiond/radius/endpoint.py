@@ -147,3 +147,16 @@ class DrainingTransport(asyncio.DatagramTransport):
 
     def get_write_buffer_size(self) -> int:
         return 0
+
+
+def bind_all(addresses: list[tuple[str, int]]) -> list[socket.socket]:
+    """A socket per (host, port), in order, or none: when one cannot be bound, those
+    already bound are closed before its `RadiusBindError` goes up."""
+    bound: list[socket.socket] = []
+    try:
+        bound.extend(bind(host, port) for host, port in addresses)
+    except BaseException:
+        for sock in bound:
+            sock.close()
+        raise
+    return bound

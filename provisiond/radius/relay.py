@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 from provisiond.config.settings import CoaAction
 from provisiond.radius.auth import verify_request_message_authenticator
@@ -45,7 +45,7 @@ from provisiond.radius.dynamic_authorization import (
     request_kind,
     timestamp_current,
 )
-from provisiond.radius.endpoint import DrainingTransport, bind
+from provisiond.radius.endpoint import DrainingTransport, bind_all
 from provisiond.radius.errors import MalformedPacket, RadiusError
 from provisiond.radius.packet import parse
 from provisiond.radius.relay_peers import PeerTable, sender
@@ -64,7 +64,6 @@ from provisiond.radius.session_book import SessionPatch
 from provisiond.radius.wire import HEADER_SIZE
 
 if TYPE_CHECKING:
-    import socket
     from collections.abc import Awaitable, Callable, Mapping
 
     from pyrad.dictionary import Dictionary
@@ -72,7 +71,7 @@ if TYPE_CHECKING:
     from provisiond.config.settings import CoaSettings, RadiusSettings
     from provisiond.model.clock import Clock
     from provisiond.observability.metrics import Metrics
-    from provisiond.radius.coa_requester import CoaAnswer, CoaTarget
+    from provisiond.radius.coa_requester import CoaTarget, Requester
     from provisiond.radius.packet import Packet
     from provisiond.radius.relay_peers import CoaPeer
     from provisiond.radius.relay_routing import SessionLookup
@@ -85,20 +84,6 @@ CACHE_ENTRIES: Final = 100_000  # answers kept for the window; peers send far fe
 _RESTART_ONLY: Final = ("listen", "coa_port")
 
 Address = tuple[Any, ...]
-
-
-class Requester(Protocol):
-    """What the relay needs of `coa_requester.CoaRequester`."""
-
-    async def send(
-        self,
-        target: CoaTarget,
-        code: int,
-        attributes: bytes,
-        *,
-        timeout: float,  # noqa: ASYNC109 - CoaRequester's: it waits on the injected clock
-        retries: int,
-    ) -> CoaAnswer: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,19 +168,10 @@ class CoaRelay:
             log.info("CoA relay off (radius.coa_port = 0)")
             return
         loop = asyncio.get_running_loop()
-        for sock in self._bind_all():
+        port = self._settings.coa_port
+        for sock in bind_all([(host, port) for host in self._settings.listen]):
             self._transports.append(DrainingTransport(loop, sock, _RelayPort(self)))
         log.info("CoA relay listening on %s for %d peers", self.addresses, len(self._peers))
-
-    def _bind_all(self) -> list[socket.socket]:
-        bound: list[socket.socket] = []
-        try:
-            bound.extend(bind(host, self._settings.coa_port) for host in self._settings.listen)
-        except BaseException:
-            for sock in bound:
-                sock.close()
-            raise
-        return bound
 
     async def stop(self) -> None:
         """Stop taking requests; requests still waiting for their NAS get no answer."""

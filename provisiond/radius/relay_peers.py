@@ -9,11 +9,11 @@ still be told apart by their secrets.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from provisiond.radius.auth import verify_request_authenticator
+from provisiond.radius.clients import SourceMemo, source_address
 from provisiond.radius.digest import SharedSecret
 
 if TYPE_CHECKING:
@@ -43,17 +43,6 @@ class CoaPeer:
         return not self.nas or device in self.nas
 
 
-def _source(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """A datagram's source address; an IPv4-mapped IPv6 one counts as IPv4."""
-    try:
-        address = ipaddress.ip_address(host.partition("%")[0])
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
 class PeerTable:
     """Source address → the peers that may send from it, most specific prefix first."""
 
@@ -70,23 +59,17 @@ class PeerTable:
             entries.extend((prefix, peer) for prefix in client.address)
         # Longest prefix first; equal prefixes keep the config's order (a stable sort).
         self._entries = tuple(sorted(entries, key=lambda entry: -entry[0].prefixlen))
-        self._memo: dict[str, tuple[CoaPeer, ...]] = {}
+        self._memo = SourceMemo(self._resolve, MAX_REMEMBERED)
 
     def __len__(self) -> int:
         return len({peer.index for _, peer in self._entries})
 
     def candidates(self, host: str) -> tuple[CoaPeer, ...]:
         """The peers configured for this source address; empty for a stranger."""
-        found = self._memo.get(host)
-        if found is None:
-            found = self._resolve(host)
-            if len(self._memo) >= MAX_REMEMBERED:
-                self._memo.clear()
-            self._memo[host] = found
-        return found
+        return self._memo[host]
 
     def _resolve(self, host: str) -> tuple[CoaPeer, ...]:
-        address = _source(host)
+        address = source_address(host)
         if address is None:
             return ()
         found: list[CoaPeer] = []

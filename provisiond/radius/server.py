@@ -29,7 +29,7 @@ from provisiond.radius.acct_writer import AccountingWriter, UsageMeter
 from provisiond.radius.decisions import DecisionCache
 from provisiond.radius.dedup import DuplicateCache
 from provisiond.radius.dictionary import load_dictionary
-from provisiond.radius.endpoint import DrainingTransport, RadiusLock, bind
+from provisiond.radius.endpoint import DrainingTransport, RadiusLock, bind_all
 from provisiond.radius.errors import RadiusError
 from provisiond.radius.protocol import Handler, RadiusProtocol
 from provisiond.radius.session_book import Control, NasReboot, SessionBook, Sweep
@@ -145,16 +145,14 @@ class RadiusServer:
         )
 
     def _bind_all(self) -> list[tuple[socket.socket, bool]]:
-        bound: list[tuple[socket.socket, bool]] = []
-        try:
-            for host in self._settings.listen:
-                bound.append((bind(host, self._settings.auth_port), False))
-                bound.append((bind(host, self._settings.acct_port), True))
-        except BaseException:
-            for sock, _ in bound:
-                sock.close()
-            raise
-        return bound
+        """The auth and accounting sockets of every listen address, each with whether it
+        takes accounting."""
+        ports = ((self._settings.auth_port, False), (self._settings.acct_port, True))
+        wanted = [
+            (host, port, accounting) for host in self._settings.listen for port, accounting in ports
+        ]
+        bound = bind_all([(host, port) for host, port, _ in wanted])
+        return [(sock, accounting) for sock, (_, _, accounting) in zip(bound, wanted, strict=True)]
 
     async def stop(self) -> None:
         """Stop taking requests, commit and answer the accounting already taken, unbind."""

@@ -15,6 +15,7 @@ from aiohttp import web
 from provisiond.model.objects import Account, Service, UsagePolicy
 from provisiond.schema.fields import render_timestamp
 from provisiond.status import inputs, keys
+from provisiond.status.openapi_parts import ID_PARAM, Json, errors, ok, op
 from provisiond.store.usage_totals import UsageRow, UsageStore
 
 if TYPE_CHECKING:
@@ -86,24 +87,14 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(USAGE_PATH, account_usage)
 
 
-def openapi_paths() -> dict[str, Any]:
-    errors = {
-        code: {"$ref": f"#/components/responses/{name}"}
-        for code, name in (("401", "Unauthorized"), ("404", "NotFound"))
-    }
-    ok = {
-        "description": "The account's usage this period",
-        "content": {"application/json": {"schema": _SCHEMA}},
-    }
+def openapi_paths() -> Json:
     return {
         USAGE_PATH: {
-            "parameters": [
-                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
-            "get": {
-                "operationId": "get_usage",
-                "summary": "Usage this period: billable and free bytes, cap and percent",
-                "responses": {"200": ok, **errors},
-            },
+            "parameters": [ID_PARAM],
+            "get": op(
+                "get_usage",
+                "Usage this period: billable and free bytes, cap and percent",
+                {**ok("The account's usage this period", _SCHEMA), **errors("401", "404")},
+            ),
         }
     }

@@ -3,6 +3,6 @@
 
 from provisiond.usage.errors import IntervalError, UsageError
 from provisiond.usage.service import UsageService
-from provisiond.usage.split import Split, allocate, split
+from provisiond.usage.split import Split, allocate, combined
 
-__all__ = ["IntervalError", "Split", "UsageError", "UsageService", "allocate", "split"]
+__all__ = ["IntervalError", "Split", "UsageError", "UsageService", "allocate", "combined"]

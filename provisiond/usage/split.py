@@ -108,21 +108,11 @@ def _part(free: bool, octets_in: int, octets_out: int) -> Split:  # noqa: FBT001
     return Split(0, 0, octets_in, octets_out) if free else Split(octets_in, octets_out, 0, 0)
 
 
-def split(
-    start: datetime,
-    end: datetime,
-    octets_in: int,
-    octets_out: int,
-    *,
-    free_periods: Iterable[FreePeriod],
-    zone: tzinfo,
-) -> Split:
-    """`(billable_in, billable_out, free_in, free_out)` of the interval, all periods
-    together; `billable + free == total` exactly."""
+def combined(parts: Iterable[Split]) -> Split:
+    """The parts together: `combined(allocate(...).values())` is the interval's split over
+    all its periods, `billable + free == total` exactly."""
     total = ZERO
-    for part in allocate(
-        start, end, octets_in, octets_out, free_periods=free_periods, zone=zone
-    ).values():
+    for part in parts:
         total = total.plus(part)
     return total
 

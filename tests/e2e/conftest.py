@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_DATA = REPO / "config" / "example-data.json"
@@ -138,3 +144,27 @@ async def wait_for_log(process: asyncio.subprocess.Process, needle: str) -> list
             lines.append(raw.decode())
             if needle in lines[-1]:
                 return lines
+
+
+@contextlib.asynccontextmanager
+async def lab_and_daemon(sandbox: Sandbox) -> AsyncIterator[None]:
+    """The example data imported, then `provisiond lab` and `provisiond run` on the
+    sandbox's config, both running until the block ends. The daemon must then stop
+    cleanly on SIGTERM (exit 0); whatever still runs after a failure is stopped too."""
+    sandbox.cli("import", "-c", str(sandbox.config), str(EXAMPLE_DATA))
+    lab = await sandbox.start("lab")
+    daemon = None
+    try:
+        await wait_for_log(lab, "RouterOS API on")
+        daemon = await sandbox.start()
+        await wait_for_log(daemon, "ready")
+        yield
+        daemon.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(10):
+            assert await daemon.wait() == 0
+    finally:
+        for process in (daemon, lab):
+            if process is not None and process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                async with asyncio.timeout(10):
+                    await process.wait()

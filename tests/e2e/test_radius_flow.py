@@ -10,7 +10,6 @@ another subscriber: the router's lists follow the new owner.
 from __future__ import annotations
 
 import asyncio
-import signal
 import textwrap
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,13 +20,7 @@ import pytest
 
 from provisiond.lab.nas import NasSimulator
 from provisiond.plan import normalise
-from tests.e2e.conftest import (
-    EXAMPLE_DATA,
-    Sandbox,
-    free_tcp_port,
-    free_udp_ports,
-    wait_for_log,
-)
+from tests.e2e.conftest import Sandbox, free_tcp_port, free_udp_ports, lab_and_daemon
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
@@ -142,9 +135,6 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     router_port, coa_port = free_tcp_port(), free_udp_ports(1)[0]
     config, auth, acct = write_config(tmp_path, router_port=router_port, coa_port=coa_port)
     sandbox = Sandbox(tmp_path, config, tmp_path / "var")
-    sandbox.cli("import", "-c", str(config), str(EXAMPLE_DATA))
-    lab = await sandbox.start("lab")
-    daemon = None
     nas = NasSimulator(
         secret=NAS_SECRET,
         port=coa_port,
@@ -152,23 +142,10 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
         acct_server=("127.0.0.1", acct),
         nas_ip_address="127.0.0.1",
     )
-    try:
-        await wait_for_log(lab, "RouterOS API on")
-        daemon = await sandbox.start()
-        await wait_for_log(daemon, "ready")
-        async with nas, aiohttp.ClientSession() as http:
-            state = Running(sandbox, router_port, nas)
-            state.http = http
-            yield state
-        daemon.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(10):
-            assert await daemon.wait() == 0
-    finally:
-        for process in (daemon, lab):
-            if process is not None and process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-                async with asyncio.timeout(10):
-                    await process.wait()
+    async with lab_and_daemon(sandbox), nas, aiohttp.ClientSession() as http:
+        state = Running(sandbox, router_port, nas)
+        state.http = http
+        yield state
 
 
 async def test_a_vacation_reaches_router_and_live_session_and_reverts(running: Running) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import librouteros
 import pytest
 
-from tests.e2e.conftest import EXAMPLE_DATA, Sandbox, free_tcp_port, wait_for_log, write_config
+from tests.e2e.conftest import Sandbox, free_tcp_port, lab_and_daemon, write_config
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -30,23 +29,8 @@ async def synced(tmp_path: Path) -> AsyncIterator[tuple[Sandbox, int]]:
     sandbox = Sandbox(
         tmp_path, write_config(tmp_path, state_dir=state_dir, device_port=port), state_dir
     )
-    sandbox.cli("import", "-c", str(sandbox.config), str(EXAMPLE_DATA))
-    lab = await sandbox.start("lab")
-    daemon = None
-    try:
-        await wait_for_log(lab, "RouterOS API on")
-        daemon = await sandbox.start()
-        await wait_for_log(daemon, "ready")
+    async with lab_and_daemon(sandbox):
         yield sandbox, port
-        daemon.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(10):
-            assert await daemon.wait() == 0
-    finally:
-        for process in (daemon, lab):
-            if process is not None and process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-                async with asyncio.timeout(10):
-                    await process.wait()
 
 
 async def router_entries(port: int, list_name: str) -> list[dict[str, Any]]:

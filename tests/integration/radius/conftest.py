@@ -9,6 +9,7 @@ import pytest
 import pytest_asyncio
 
 from provisiond.config.settings import RadiusSettings
+from provisiond.lab.nas import NasSimulator
 from provisiond.observability.metrics import Metrics
 from provisiond.radius.clients import NasTable
 from provisiond.radius.server import RadiusServer
@@ -121,3 +122,16 @@ async def running(start_server: Callable[..., Awaitable[Running]]) -> Running:
 async def nas() -> AsyncIterator[FakeNas]:
     async with FakeNas(world.NAS_SECRET) as client:
         yield client
+
+
+@pytest_asyncio.fixture
+async def simulator(running: Running, clock: FakeClock) -> AsyncIterator[NasSimulator]:
+    """The lab's NAS simulator as the world's NAS "core", a client of `running`."""
+    async with NasSimulator(
+        secret=world.NAS_SECRET,
+        auth_server=running.auth,
+        acct_server=running.acct,
+        nas_identifier="core",
+        clock=clock,
+    ) as nas:
+        yield nas

@@ -22,11 +22,38 @@ from tests.integration.radius.coa_rig import T0, Rig, rated, session
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from provisiond.radius.coa_sender import CoaSender
     from provisiond.runtime.clock import FakeClock
     from provisiond.status.context import CoaControl
     from provisiond.store import Store
 
 INACTIVE = Reject(RejectReason.INACTIVE)
+
+
+async def alice_rated(rig: Rig, rate: str) -> CoaSender:
+    """Alice's session (1, account 7) open under a started sender, then her service
+    changes to `rate`: the sender has been told, and the CoA is on its way."""
+    rig.load(session(1, account_id=7))
+    sender = rig.sender()
+    await rig.start(sender)
+    rig.policy.set("alice", rated(rate))
+    sender.account_changed(7, frozenset({"service"}))
+    return sender
+
+
+async def one_disconnect_held(rig: Rig, *, users: int) -> CoaSender:
+    """`users` users with a session each under a started sender whose breaker lets one
+    Disconnect through (the NAS ACKs everything); users 1 and 2 go inactive, so one of
+    their Disconnects is sent and the other held."""
+    rig.load(*(session(n, account_id=n, username=f"user{n}") for n in range(1, users + 1)))
+    rig.nas.auto_ack = True
+    sender = rig.sender(max_disconnect_fraction=0.0, max_disconnect_min=1)
+    await rig.start(sender)
+    for n in (1, 2):
+        rig.policy.set(f"user{n}", INACTIVE)
+        sender.account_changed(n, frozenset({"status"}))
+    await sender.drained()
+    return sender
 
 
 @pytest_asyncio.fixture
@@ -42,11 +69,7 @@ async def rig(store: Store, clock: FakeClock) -> AsyncIterator[Rig]:
 
 
 async def test_a_change_sends_one_coa_after_its_row_is_written(rig: Rig) -> None:
-    rig.load(session(1, account_id=7))
-    sender = rig.sender()
-    await rig.start(sender)
-    rig.policy.set("alice", rated("512k/1500k"))
-    sender.account_changed(7, frozenset({"service"}))
+    sender = await alice_rated(rig, "512k/1500k")
     (call,) = await rig.nas.wait_for(1)
     stored = await CoaOutbox(rig.store).load()
     assert [(row.session_id, row.reasons, row.attempts) for row in stored] == [
@@ -105,11 +128,7 @@ def test_an_unknown_reason_is_refused(rig: Rig) -> None:
 
 
 async def test_changes_in_flight_coalesce_into_one_recomputed_follow_up(rig: Rig) -> None:
-    rig.load(session(1, account_id=7))
-    sender = rig.sender()
-    await rig.start(sender)
-    rig.policy.set("alice", rated("2M/2M"))
-    sender.account_changed(7, frozenset({"service"}))
+    sender = await alice_rated(rig, "2M/2M")
     (first,) = await rig.nas.wait_for(1)
     for rate, reason in (("3M/3M", "status"), ("4M/4M", "usage"), ("5M/5M", "groups")):
         rig.policy.set("alice", rated(rate))
@@ -204,14 +223,7 @@ async def test_the_breaker_holds_disconnects_and_lets_coas_through(rig: Rig) -> 
 async def test_approval_recomputes_so_an_account_fixed_meanwhile_keeps_its_session(
     rig: Rig,
 ) -> None:
-    rig.load(*(session(n, account_id=n, username=f"user{n}") for n in (1, 2)))
-    rig.nas.auto_ack = True
-    sender = rig.sender(max_disconnect_fraction=0.0, max_disconnect_min=1)
-    await rig.start(sender)
-    for n in (1, 2):
-        rig.policy.set(f"user{n}", INACTIVE)
-        sender.account_changed(n, frozenset({"status"}))
-    await sender.drained()
+    sender = await one_disconnect_held(rig, users=2)
     assert len(sender.held()) == 1
     rig.policy.set("user2", rated("20M/100M"))  # the mistake is undone
     assert await sender.approve() == 1
@@ -220,14 +232,7 @@ async def test_approval_recomputes_so_an_account_fixed_meanwhile_keeps_its_sessi
 
 
 async def test_the_window_lets_disconnects_go_again(rig: Rig, clock: FakeClock) -> None:
-    rig.load(*(session(n, account_id=n, username=f"user{n}") for n in (1, 2, 3)))
-    rig.nas.auto_ack = True
-    sender = rig.sender(max_disconnect_fraction=0.0, max_disconnect_min=1)
-    await rig.start(sender)
-    for n in (1, 2):
-        rig.policy.set(f"user{n}", INACTIVE)
-        sender.account_changed(n, frozenset({"status"}))
-    await sender.drained()
+    sender = await one_disconnect_held(rig, users=3)
     await clock.advance(WINDOW)
     rig.policy.set("user3", INACTIVE)
     sender.account_changed(3, frozenset({"status"}))
@@ -262,13 +267,9 @@ async def test_a_disconnected_session_is_sent_nothing_more(rig: Rig) -> None:
 
 
 async def test_an_outcome_that_cannot_be_recorded_is_retried(rig: Rig, clock: FakeClock) -> None:
-    rig.load(session(1, account_id=7))
     rig.nas.auto_ack = True
     rig.failing_controls = 1
-    sender = rig.sender()
-    await rig.start(sender)
-    rig.policy.set("alice", rated("1M/1M"))
-    sender.account_changed(7, frozenset({"service"}))
+    sender = await alice_rated(rig, "1M/1M")
     await rig.nas.wait_for(1)
     await sender.drained()
     assert len(await CoaOutbox(rig.store).load()) == 1  # kept: the ACK was not recorded

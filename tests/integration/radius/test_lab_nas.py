@@ -7,7 +7,6 @@ import asyncio
 from typing import TYPE_CHECKING
 
 import pytest
-import pytest_asyncio
 
 from provisiond.lab.errors import LabError
 from provisiond.lab.nas import NasSimulator
@@ -20,23 +19,9 @@ from provisiond.store.sessions import SessionState
 from tests.unit.radius import world
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     from provisiond.runtime.clock import FakeClock
     from provisiond.store.sessions import SessionRow
     from tests.integration.radius.conftest import Running
-
-
-@pytest_asyncio.fixture
-async def simulator(running: Running, clock: FakeClock) -> AsyncIterator[NasSimulator]:
-    async with NasSimulator(
-        secret=world.NAS_SECRET,
-        auth_server=running.auth,
-        acct_server=running.acct,
-        nas_identifier="core",
-        clock=clock,
-    ) as nas:
-        yield nas
 
 
 async def session_row(running: Running, session_id: str, username: str) -> SessionRow:

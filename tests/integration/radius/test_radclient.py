@@ -6,40 +6,18 @@ makes it send one, which the server requires by default.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from typing import TYPE_CHECKING
 
 from provisiond.radius import mschap
 from provisiond.store.sessions import SessionState
-from tests.conftest import require_tool
+from tests.integration.radius.radclient import radclient
 from tests.unit.radius import world
 
 if TYPE_CHECKING:
     from tests.integration.radius.conftest import Running
 
 SIGNED = "Message-Authenticator = 0x00\n"
-
-
-async def radclient(server: tuple[str, int], command: str, request: str) -> tuple[int, str]:
-    """Run radclient without blocking the loop the server answers on."""
-    process = await asyncio.create_subprocess_exec(
-        require_tool("radclient"),
-        "-x",
-        "-r",
-        "1",
-        "-t",
-        "2",
-        f"{server[0]}:{server[1]}",
-        command,
-        world.NAS_SECRET,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate(request.encode())
-    assert process.returncode is not None
-    return process.returncode, output.decode()
 
 
 async def test_pap(running: Running) -> None:

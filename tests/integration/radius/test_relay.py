@@ -15,7 +15,6 @@ import pytest
 import pytest_asyncio
 
 from provisiond.config.settings import CoaAction, CoaClient, CoaSettings, RadiusSettings
-from provisiond.lab.nas import NasSimulator
 from provisiond.lab.nas_state import ACK, SILENCE, nak
 from provisiond.model.secret import Secret
 from provisiond.observability.metrics import Metrics
@@ -27,13 +26,15 @@ from provisiond.radius.errors import RadiusBindError
 from provisiond.radius.relay import CoaRelay
 from provisiond.radius.request import build_request
 from provisiond.radius.wire import Code, ErrorCause
-from tests.conftest import require_tool
+from tests.integration.radius.radclient import radclient
 from tests.unit.radius import world
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
 
+    from provisiond.lab.nas import NasSimulator
     from provisiond.runtime.clock import FakeClock
+    from provisiond.store.sessions import JsonObject
     from tests.integration.radius.conftest import Running
 
 PEER_SECRET = "relaysecret"
@@ -83,6 +84,12 @@ class Relayed:
         secret = SharedSecret(world.NAS_SECRET.encode())
         return CoaTarget("core", "127.0.0.1", self.nas.port, secret)
 
+    def alice_override(self) -> JsonObject | None:
+        """What the server recorded as `external_override` on alice's session."""
+        row = self.running.server.book.holder_of("100.64.0.10")
+        assert row is not None
+        return row.external_override
+
     def requests(self, kind: str, result: str) -> float:
         labels = {"kind": kind, "result": result}
         value = self.metrics.registry.get_sample_value(
@@ -98,55 +105,37 @@ class Relayed:
 
     async def radclient(self, command: str, *lines: str) -> str:
         """radclient as the peer; its output (the answer it got, or none)."""
-        process = await asyncio.create_subprocess_exec(
-            require_tool("radclient"),
-            "-x",
-            "-r",
-            "1",
-            "-t",
-            "1",
-            f"{self.address[0]}:{self.address[1]}",
-            command,
-            PEER_SECRET,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await process.communicate("\n".join(lines).encode() + b"\n")
-        return output.decode()
+        request = "".join(f"{line}\n" for line in lines)
+        _, output = await radclient(self.address, command, request, secret=PEER_SECRET, wait_s=1)
+        return output
 
 
 @pytest_asyncio.fixture
-async def relayed(running: Running, clock: FakeClock) -> AsyncIterator[Relayed]:
+async def relayed(
+    running: Running, simulator: NasSimulator, clock: FakeClock
+) -> AsyncIterator[Relayed]:
     metrics = Metrics()
     requester = CoaRequester(clock=clock, metrics=metrics)
-    async with NasSimulator(
-        secret=world.NAS_SECRET,
-        auth_server=running.auth,
-        acct_server=running.acct,
-        nas_identifier="core",
+    relay = CoaRelay(
+        settings=RadiusSettings(
+            listen=("127.0.0.1",), coa_port=free_udp_port(), coa_clients=(peer(),)
+        ),
+        coa=CoaSettings(timeout=TIMEOUT, retries=RETRIES),
+        targets={},
+        book=running.server.book,
+        control=running.server.control,
+        requester=requester,
         clock=clock,
-    ) as nas:
-        relay = CoaRelay(
-            settings=RadiusSettings(
-                listen=("127.0.0.1",), coa_port=free_udp_port(), coa_clients=(peer(),)
-            ),
-            coa=CoaSettings(timeout=TIMEOUT, retries=RETRIES),
-            targets={},
-            book=running.server.book,
-            control=running.server.control,
-            requester=requester,
-            clock=clock,
-            metrics=metrics,
-        )
-        await relay.start()
-        setup = Relayed(running, nas, relay, metrics, clock)
-        setup.peers(peer())
-        try:
-            yield setup
-        finally:
-            await relay.stop()
-            requester.close()
+        metrics=metrics,
+    )
+    await relay.start()
+    setup = Relayed(running, simulator, relay, metrics, clock)
+    setup.peers(peer())
+    try:
+        yield setup
+    finally:
+        await relay.stop()
+        requester.close()
 
 
 async def test_an_acked_coa_reaches_the_nas_and_is_recorded_on_the_session(
@@ -170,9 +159,7 @@ async def test_an_acked_coa_reaches_the_nas_and_is_recorded_on_the_session(
         "at": "2026-01-01T00:00:00Z",
         "attributes": [["Mikrotik-Rate-Limit", "1M/1M"]],
     }
-    row = relayed.running.server.book.holder_of("100.64.0.10")
-    assert row is not None
-    assert row.external_override == override
+    assert relayed.alice_override() == override
     (stored,) = await relayed.running.server.sessions.find(("core", "s1", "alice"))
     assert stored.external_override == override  # committed before the ACK went back
     assert stored.is_open
@@ -186,9 +173,7 @@ async def test_a_relayed_disconnect_ack_does_not_end_the_session(relayed: Relaye
     output = await relayed.radclient("disconnect", "Framed-IP-Address = 100.64.0.10")
 
     assert "Received Disconnect-ACK" in output
-    row = relayed.running.server.book.holder_of("100.64.0.10")
-    assert row is not None
-    assert row.external_override is None
+    assert relayed.alice_override() is None
     assert relayed.requests("disconnect", "ack") == 1
 
 
@@ -223,9 +208,7 @@ async def test_the_nas_nak_and_its_error_cause_come_back_and_nothing_is_recorded
 
     assert "Received CoA-NAK" in output
     assert "Error-Cause = Unsupported-Attribute" in output
-    row = relayed.running.server.book.holder_of("100.64.0.10")
-    assert row is not None
-    assert row.external_override is None
+    assert relayed.alice_override() is None
     assert relayed.requests("coa", "nak") == 1
 
 

@@ -47,6 +47,7 @@ class Agent:
         version: SnmpVersion = SnmpVersion.V2C,
         port: int | None = None,
         timeout: float = TARGET_TIMEOUT,
+        retries: int = 0,  # loopback loses nothing, and a timeout should cost one attempt
     ) -> SnmpTarget:
         return SnmpTarget(
             name="lab-router",
@@ -55,7 +56,7 @@ class Agent:
             version=version,
             community=Secret(community),
             timeout=timeout,
-            retries=0,  # loopback loses nothing, and a timeout should cost one attempt
+            retries=retries,
         )
 
 

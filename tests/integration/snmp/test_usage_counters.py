@@ -25,12 +25,10 @@ if TYPE_CHECKING:
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = FakeClock(START)
     store = await Store.open(f"sqlite:///{tmp_path}/provisiond.db", clock=clock)
-    made = World(store, clock)
     try:
-        yield made
+        async with World(store, clock) as made:
+            yield made
     finally:
-        for service in list(made.services):
-            await made.stop(service)
         await store.close()
 
 

@@ -66,6 +66,14 @@ class World:
     sessions: set[int] = field(default_factory=set)  # accounts with an open session
     services: list[UsageService] = field(default_factory=list)
 
+    async def __aenter__(self) -> World:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Stop the services still running, as the daemon's shutdown does."""
+        for service in list(self.services):
+            await self.stop(service)
+
     def policy_of(self, account_id: int) -> UsagePolicy | None:
         return self.policies.get(account_id)
 
@@ -124,9 +132,5 @@ class World:
 
 @pytest_asyncio.fixture
 async def world(store: Store, clock: FakeClock) -> AsyncIterator[World]:
-    made = World(store, clock)
-    try:
+    async with World(store, clock) as made:
         yield made
-    finally:
-        for service in list(made.services):
-            await made.stop(service)

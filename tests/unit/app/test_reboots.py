@@ -10,9 +10,10 @@ from provisiond.drivers.snmp_counters import QueueCounters
 from provisiond.model.secret import Secret
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Awaitable, Callable, Mapping
     from datetime import datetime
 
+    from provisiond.app.reboots import Counted
     from provisiond.drivers.snmp import SnmpTarget
     from provisiond.runtime.clock import FakeClock
 
@@ -43,6 +44,39 @@ class ScriptedPoller:
         self.closed = True
 
 
+INTERVAL = 30  # seconds between polls
+
+
+async def ignore_reboot(name: str) -> None:
+    del name
+
+
+def scripted_watch(
+    clock: FakeClock,
+    poller: ScriptedPoller,
+    *devices: DeviceSettings,
+    on_reboot: Callable[[str], Awaitable[None]] = ignore_reboot,
+    on_counters: Counted | None = None,
+) -> RebootWatch:
+    return RebootWatch(
+        devices=devices,
+        clock=clock,
+        on_reboot=on_reboot,
+        interval=INTERVAL,
+        poller=lambda: poller,
+        on_counters=on_counters,
+    )
+
+
+async def run_polls(watch: RebootWatch, clock: FakeClock, polls: int) -> None:
+    """Run the watch through `polls` polls on the fake clock, then stop it."""
+    task = asyncio.create_task(watch.run())
+    for _ in range(polls):
+        await clock.advance(INTERVAL)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 def device(name: str, *, snmp: bool = True, queues: bool = False) -> DeviceSettings:
     return DeviceSettings(
         name=name,
@@ -61,21 +95,13 @@ async def test_a_reboot_is_reported_once_and_a_failed_poll_is_a_gap(clock: FakeC
     async def on_reboot(name: str) -> None:
         rebooted.append(name)
 
-    watch = RebootWatch(
-        devices=[device("nas-1"), device("no-snmp", snmp=False)],
-        clock=clock,
-        on_reboot=on_reboot,
-        interval=30,
-        poller=lambda: poller,
+    watch = scripted_watch(
+        clock, poller, device("nas-1"), device("no-snmp", snmp=False), on_reboot=on_reboot
     )
     assert watch.watching
-    task = asyncio.create_task(watch.run())
-    for _ in range(5):
-        await clock.advance(30)
+    await run_polls(watch, clock, 5)
     assert rebooted == ["nas-1"]
     assert set(poller.asked) == {"nas-1"}, "a device without [device.snmp] is not polled"
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
     assert poller.closed
 
 
@@ -93,9 +119,6 @@ async def test_queue_counters_of_queue_devices_go_to_usage(clock: FakeClock) -> 
     poller = ScriptedPoller([500, 600, 100])
     counted: list[tuple[str, int, bool]] = []
 
-    async def on_reboot(name: str) -> None:
-        del name
-
     async def on_counters(
         device: DeviceSettings,
         at: datetime,
@@ -105,42 +128,18 @@ async def test_queue_counters_of_queue_devices_go_to_usage(clock: FakeClock) -> 
         assert at == clock.now()
         counted.append((device.name, counters["provisiond-7"].download_bytes, reset))
 
-    watch = RebootWatch(
-        devices=[device("edge-1", queues=True)],
-        clock=clock,
-        on_reboot=on_reboot,
-        interval=30,
-        poller=lambda: poller,
-        on_counters=on_counters,
-    )
-    task = asyncio.create_task(watch.run())
-    for _ in range(3):
-        await clock.advance(30)
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    watch = scripted_watch(clock, poller, device("edge-1", queues=True), on_counters=on_counters)
+    await run_polls(watch, clock, 3)
     assert counted == [("edge-1", 1000, False), ("edge-1", 2000, False), ("edge-1", 3000, True)]
 
 
 async def test_devices_without_queues_have_no_counters_read(clock: FakeClock) -> None:
     poller = ScriptedPoller([500, 600])
 
-    async def on_reboot(name: str) -> None:
-        del name
-
     async def on_counters(*args: object) -> None:
         raise AssertionError(args)
 
-    watch = RebootWatch(
-        devices=[device("nas-1")],
-        clock=clock,
-        on_reboot=on_reboot,
-        interval=30,
-        poller=lambda: poller,
-        on_counters=on_counters,
-    )
-    task = asyncio.create_task(watch.run())
-    await clock.advance(30)
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    watch = scripted_watch(clock, poller, device("nas-1"), on_counters=on_counters)
+    await run_polls(watch, clock, 1)
     assert poller.asked
     assert poller.counted == []

@@ -169,6 +169,17 @@ def request(
     return parse(datagram)
 
 
+def read_by_peer(answer: bytes, asked: Packet) -> Packet:
+    """The answer as the peer reads it: verified against its request and secret."""
+    return parse_reply(
+        answer,
+        PEER_SECRET,
+        request_code=asked.code,
+        request_identifier=asked.identifier,
+        request_authenticator=asked.authenticator,
+    )
+
+
 def test_forwarding_drops_hop_by_hop_attributes_and_adds_the_session_keys(
     dictionary: Dictionary,
 ) -> None:
@@ -211,15 +222,7 @@ def test_the_nas_answer_goes_back_signed_for_the_peer(dictionary: Dictionary) ->
         message_authenticator=True,
     )
 
-    relayed = relayed_answer(asked, PEER_SECRET, parse(nak))
-
-    reply = parse_reply(
-        relayed,
-        PEER_SECRET,
-        request_code=asked.code,
-        request_identifier=asked.identifier,
-        request_authenticator=asked.authenticator,
-    )
+    reply = read_by_peer(relayed_answer(asked, PEER_SECRET, parse(nak)), asked)
     assert reply.code == Code.COA_NAK
     assert reply.error_cause == ErrorCause.UNSUPPORTED_ATTRIBUTE
     assert reply.proxy_state == (b"\x0a\x0b",)
@@ -242,15 +245,7 @@ def test_refusals_are_naks_of_the_requests_kind(
 ) -> None:
     asked = request(dictionary, [("User-Name", "x")], code=Code.DISCONNECT_REQUEST)
 
-    answer = refusal_answer(asked, CoaAction.DISCONNECT, PEER_SECRET, refusal)
-
-    reply = parse_reply(
-        answer,
-        PEER_SECRET,
-        request_code=asked.code,
-        request_identifier=asked.identifier,
-        request_authenticator=asked.authenticator,
-    )
+    reply = read_by_peer(refusal_answer(asked, CoaAction.DISCONNECT, PEER_SECRET, refusal), asked)
     assert (reply.code, reply.error_cause) == (Code.DISCONNECT_NAK, cause)
     assert reply.message_authenticator_at < 0  # the request had none
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from provisiond.model.enums import Weekday
 from provisiond.model.objects import FreePeriod
 from provisiond.usage.errors import IntervalError
-from provisiond.usage.split import Split, allocate, split
+from provisiond.usage.split import Split, allocate, combined
 from tests.unit.usage.test_schedule import free
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -22,6 +23,11 @@ SUNDAY_NIGHT = (free(Weekday.SUNDAY, "01:00", "04:00"),)
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def split(start: datetime, end: datetime, octets_in: int, octets_out: int, **where: Any) -> Split:
+    """The interval's bytes, all its periods together (`where`: free_periods, zone)."""
+    return combined(allocate(start, end, octets_in, octets_out, **where).values())
 
 
 def test_without_free_periods_everything_is_billable() -> None:
