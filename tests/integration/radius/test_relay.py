@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from provisiond.config.settings import CoaAction, CoaClient, CoaSettings, RadiusSettings
 from provisiond.lab.nas_state import ACK, SILENCE, nak
@@ -403,3 +405,43 @@ async def test_off_binds_nothing_and_a_taken_port_is_a_bind_error(
 
     with pytest.raises(RadiusBindError, match="in use"):
         await relay_on(relayed.address[1]).start()
+
+
+def _peer_request(code: int, identifier: int, *pairs: tuple[str, str]) -> bytes:
+    attributes = encode_attributes(load_dictionary(), list(pairs))
+    return build_request(code, identifier, SharedSecret(PEER_SECRET.encode()), attributes)
+
+
+_VALID_REQUESTS = (
+    _peer_request(Code.COA_REQUEST, 1, ("User-Name", "alice"), ("Filter-Id", "x")),
+    _peer_request(Code.DISCONNECT_REQUEST, 2, ("Framed-IP-Address", "100.64.0.10")),
+    _peer_request(Code.COA_REQUEST, 3, ("Acct-Session-Id", "nope")),
+)
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(_VALID_REQUESTS)))
+    for _ in range(draw(st.integers(0, 4))):
+        data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    return bytes(data[: draw(st.integers(0, len(data) + 4))]) + draw(st.binary(max_size=6))
+
+
+async def test_no_datagram_breaks_the_relay(relayed: Relayed) -> None:
+    """Fuzzed CoA datagrams from a peer's address: nothing escapes, nothing is counted
+    as an internal error, and a real request is relayed afterwards."""
+    await relayed.nas.connect("alice", world.ALICE_PASSWORD, "s1")
+    relayed.nas.behave("coa", "silence")  # what the fuzz forwards goes nowhere
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+
+        @settings(max_examples=300, suppress_health_check=list(HealthCheck), deadline=None)
+        @given(st.one_of(st.binary(max_size=120), _mutated()))
+        def feed(datagram: bytes) -> None:
+            sock.sendto(datagram, relayed.address)
+
+        feed()
+        await asyncio.sleep(0.5)  # let the relay read what was sent
+    relayed.nas.behave("coa", "apply")
+    output = await relayed.radclient("coa", 'User-Name = "alice"', 'Mikrotik-Rate-Limit = "2M/2M"')
+    assert "Received CoA-ACK" in output
+    assert relayed.drops("internal_error") == 0
