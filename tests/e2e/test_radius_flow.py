@@ -19,6 +19,7 @@ import librouteros
 import pytest
 
 from provisiond.lab.nas import NasSimulator
+from provisiond.lab.nas_requests import Usage
 from provisiond.plan import normalise
 from tests.e2e.conftest import Sandbox, free_tcp_port, free_udp_ports, lab_and_daemon
 
@@ -31,6 +32,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 ADMIN = {"Authorization": "Bearer e2e-admin-token"}
 NAS_SECRET = "e2e-nas-secret"
 ALICE = 1001  # the sample's "Alice Martin": Home 100 (20M/100M with burst), 100.64.0.11/32
+BOB, INACTIVE_STATUS = 1002, 2  # "Bob Chen" (Home 25), "Inactive"
 VACATION_STATUS, VACATION_SERVICE = 4, 4  # "Vacation" and "Vacation 1M" in the sample
 ONE_MEG = "1000000/1000000"
 POLL_S = 0.1
@@ -237,3 +239,60 @@ async def _lacks(listed: Awaitable[set[str]], address: str) -> bool:
 
 async def _equals(value: Awaitable[str | None], expected: str) -> bool:
     return await value == expected
+
+
+async def test_a_scheduled_disconnect_ends_the_live_session(running: Running) -> None:
+    """Sonar's account disconnection (§6): the status moves, and the session gets a
+    Disconnect-Request whatever `coa_on` says; the NAS ends it and sends the Stop."""
+    nas = running.nas
+    await nas.connect("bob.chen", "lab-bob-Vn41", "bob-1")
+    at = datetime.now(UTC) + timedelta(seconds=1)
+    await running.api(
+        "POST",
+        f"/accounts/{BOB}/scheduled-events",
+        {"at": at.isoformat(), "action": "disconnect", "object_id": INACTIVE_STATUS},
+    )
+    request = await asyncio.wait_for(nas.wait_received(1), timeout=20)
+    assert request.kind == "disconnect"
+    assert request.get("User-Name") == "bob.chen"
+    assert request.get("Acct-Session-Id") == "bob-1"
+    assert nas.session("bob-1") is None
+    await until(lambda: _closed(running, BOB), "the session closed by its Stop")
+    account = await running.api("GET", f"/accounts/{BOB}")
+    assert account["status_id"] == INACTIVE_STATUS
+
+
+async def test_crossing_the_usage_cap_throttles_the_live_session(running: Running) -> None:
+    """An operator's `over_cap` RADIUS group: usage from accounting crosses the cap, the
+    `usage` filter flips and the live session gets a CoA with the throttled rate."""
+    nas = running.nas
+    # Alice's service has the sample's "Standard 500GB" policy: 1 GB, no free periods.
+    await running.api("PATCH", "/usage-policies/1", {"cap_gb": 1, "free_periods": []})
+    await running.api(
+        "POST",
+        "/radius-groups",
+        {
+            "name": "over-cap",
+            "usage": "over_cap",
+            "priority": 10,
+            "replies": [{"attribute": "Mikrotik-Rate-Limit", "op": ":=", "value": "2M/2M"}],
+        },
+    )
+    await nas.connect("alice.martin", "lab-alice-Tq82", "alice-2", framed_ip="100.64.8.2")
+    await nas.interim("alice-2", Usage(input_octets=100_000_000, output_octets=1_200_000_000))
+    coa = await asyncio.wait_for(nas.wait_received(1), timeout=20)
+    assert coa.kind == "coa"
+    assert coa.get("Mikrotik-Rate-Limit") == "2M/2M"
+    session = nas.session("alice-2")
+    assert session is not None
+    assert session.rate_limit == "2M/2M"
+    usage = await running.api("GET", f"/accounts/{ALICE}/usage")
+    assert usage["billable_in_bytes"] == 1_200_000_000  # toward the subscriber
+    assert usage["billable_out_bytes"] == 100_000_000
+    assert usage["cap_bytes"] == 1_000_000_000
+    assert usage["percent"] >= 100
+
+
+async def _closed(running: Running, account_id: int) -> bool:
+    found = await running.api("GET", f"/sessions?account_id={account_id}&state=closed")
+    return bool(found["items"])
