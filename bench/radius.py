@@ -22,7 +22,7 @@ Figures (`radius_*` for provisiond on asyncio's default loop):
 - `radius_{auth,acct}_server_cpu_us`: server CPU time per answered request, warm-ups
   included (all its threads).
 - `radius_{auth,acct}_server_busy`: the server's CPU time over the wall time of its
-  runs: well under 1 with the server the limit means other processes had its core.
+  runs (the generator's start and the warm-up included): how much of its core it used.
 - `radius_{auth,acct}_generator_busy`: the share of the windows the generator spent on
   answers rather than polling; near 1 it was the limit, not the server.
 - `radius_drops`: requests the server dropped (its own metrics).

@@ -299,9 +299,10 @@ class FreeRadius:
 
     def __enter__(self) -> FreeRadius:
         write_config(self.directory, self.setup, self.auth[1], self.acct[1])
-        # The child inherits affinity and priority, so every thread FreeRADIUS starts
-        # is pinned like provisiond's server; this process then goes back to its own.
-        affinity, priority = os.sched_getaffinity(0), os.getpriority(os.PRIO_PROCESS, 0)
+        # The child inherits affinity and scheduling class, so every thread FreeRADIUS
+        # starts runs like provisiond's server; this process then goes back to its own.
+        affinity, policy = os.sched_getaffinity(0), os.sched_getscheduler(0)
+        param = os.sched_getparam(0)
         pin(self._core, prioritise=True)
         try:
             self._process = subprocess.Popen(  # noqa: S603 - fixed arguments
@@ -311,7 +312,7 @@ class FreeRadius:
             )
         finally:
             os.sched_setaffinity(0, affinity)
-            os.setpriority(os.PRIO_PROCESS, 0, priority)
+            os.sched_setscheduler(0, policy, param)
         try:
             self._wait_ready()
         except BaseException:

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from bench.radius_traffic import Traffic
 
 LOAD_CORE: Final = 1  # the server is pinned to core 0
-NICE: Final = -10  # a server outweighs ordinary processes ~9:1 on its core
 _RECEIVE_BUFFER: Final = 1 << 20
 _SCAN_INTERVAL: Final = 0.1  # seconds between scans for lost requests
 
@@ -46,16 +45,17 @@ _SCAN_INTERVAL: Final = 0.1  # seconds between scans for lost requests
 def pin(core: int, *, prioritise: bool) -> None:
     """Run this process (and the threads and children it starts) on `core`.
 
-    `prioritise` puts it ahead of ordinary processes where allowed (root): on a shared
-    machine other jobs would otherwise take turns on the server's core, and a server
-    with many threads (FreeRADIUS) would get more turns than one with a single thread.
-    The busy-polling generator is not prioritised: it would starve the kernel's softirq
-    thread on its core, which delivers loopback datagrams when their load is high.
+    `prioritise` gives it the round-robin real-time class where allowed (root): on a
+    shared machine other jobs would otherwise take turns on the server's core, and a
+    server with many threads (FreeRADIUS) would get more turns than one with a single
+    thread; the kernel still keeps 5% of the core for everything else. The busy-polling
+    generator is not prioritised: it would starve the kernel's softirq thread on its
+    core, which delivers loopback datagrams when their load is high.
     """
     os.sched_setaffinity(0, {core})
     if prioritise:
         with contextlib.suppress(PermissionError):
-            os.setpriority(os.PRIO_PROCESS, 0, NICE)
+            os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,9 @@ temporary directory (WAL, `synchronous=FULL`, as `Store.open` configures it) and
 policy engine loaded with the benchmark's users (`radius_world`): each has a password,
 a Framed-IP-Address, a service (the rate) and membership of a RADIUS group with its own
 reply. Built the way `provisiond run` builds it (app/daemon.py): open sessions loaded
-first, the engine seeded with their addresses, `gc.freeze()` once loaded, and session
-changes fed back into the engine and the answer cache.
+first, the engine seeded with their addresses, usage accounting (`UsageService`) counting
+each accounting batch in its commit, `gc.freeze()` once loaded, and session changes fed
+back into the engine and the answer cache.
 
 `ProvisiondServer` starts the process and stops it; the process reports what the
 server counted (`ServerCounts`), so drops show up in the figures. `uvloop=True` runs
@@ -22,11 +23,17 @@ import multiprocessing
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from bench import radius_world
 from bench.radius_load import pin
-from provisiond.config.settings import DeviceSettings, NasSettings, Platform, RadiusSettings
+from provisiond.config.settings import (
+    DeviceSettings,
+    NasSettings,
+    Platform,
+    RadiusSettings,
+    UsageSettings,
+)
 from provisiond.model.device_state import DeviceScope
 from provisiond.model.enums import ReplyOp
 from provisiond.model.objects import (
@@ -45,12 +52,16 @@ from provisiond.radius.clients import NasTable
 from provisiond.radius.server import RadiusServer
 from provisiond.runtime.clock import SystemClock
 from provisiond.store import Store
+from provisiond.usage.service import UsageService
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from multiprocessing.connection import Connection
     from types import TracebackType
 
     from provisiond.model.device_state import SessionAddress
+    from provisiond.model.enums import TriggerEvent
+    from provisiond.policy.engine import Dirty
 
 SERVER_CORE: Final = 0
 START_TIMEOUT_S: Final = 120.0
@@ -139,6 +150,18 @@ def _counts(metrics: Metrics, server: RadiusServer, loop: str) -> ServerCounts:
     )
 
 
+async def _no_event(
+    event: TriggerEvent,
+    account_id: int | None,
+    data: Mapping[str, Any],
+    *,
+    once_key: str | None = None,
+) -> int:
+    """The daemon's `EventsService.fire`; the bench defines no usage thresholds."""
+    del event, account_id, data, once_key
+    return 0
+
+
 async def _serve(conn: Connection, state_dir: Path, loop_name: str) -> None:
     clock = SystemClock()
     store = await Store.open(f"sqlite:///{state_dir}/provisiond.db", clock=clock)
@@ -150,13 +173,26 @@ async def _serve(conn: Connection, state_dir: Path, loop_name: str) -> None:
         metrics = Metrics()
         server: RadiusServer | None = None
 
-        def sessions_changed(account_id: int, addresses: tuple[SessionAddress, ...]) -> None:
-            # What the daemon does (LiveState.set_sessions): the engine learns the
-            # addresses and the cached answers of the account's users go.
-            dirty = engine.set_sessions(account_id, addresses)
+        def fan_out(dirty: Dirty) -> None:
+            # What the daemon does (LiveState): the cached answers of the users go.
             if server is not None:
                 server.invalidate(dirty.usernames)
 
+        def sessions_changed(account_id: int, addresses: tuple[SessionAddress, ...]) -> None:
+            fan_out(engine.set_sessions(account_id, addresses))
+
+        def over_cap(account_id: int, over: bool) -> None:  # noqa: FBT001 - the callback's
+            fan_out(engine.set_over_cap(account_id, over))
+
+        # Usage accounting counts every batch's traffic in its commit, as in the daemon.
+        usage = UsageService(
+            store=store,
+            clock=clock,
+            settings=UsageSettings(),
+            policy_of=engine.usage_policy,
+            on_over_cap=over_cap,
+            fire=_no_event,
+        )
         settings = RadiusSettings(listen=(radius_world.NAS_IP,), auth_port=0, acct_port=0)
         server = RadiusServer(
             settings=settings,
@@ -167,9 +203,11 @@ async def _serve(conn: Connection, state_dir: Path, loop_name: str) -> None:
             clock=clock,
             metrics=metrics,
             on_sessions_changed=sessions_changed,
+            usage=usage,
         )
         await server.load()
         engine.load(dataset(), sessions=server.open_session_addresses())
+        await usage.start()
         gc.collect()
         gc.freeze()
         await server.start()
@@ -179,6 +217,7 @@ async def _serve(conn: Connection, state_dir: Path, loop_name: str) -> None:
         await stopping.wait()
         asyncio.get_running_loop().remove_reader(conn.fileno())
         await server.stop()
+        await usage.stop()
         conn.recv()  # the stop request itself
         conn.send(_counts(metrics, server, loop_name))
     finally:
