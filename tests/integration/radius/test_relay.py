@@ -446,6 +446,7 @@ async def test_no_datagram_breaks_the_relay(relayed: Relayed) -> None:
     relayed.nas.behave("coa", "apply")
     # The relay may still be reading the fuzz on a loaded machine: radclient waits 1 s
     # per try, so give it a few tries before calling the relay deaf.
+    output = ""
     for _ in range(5):
         output = await relayed.radclient(
             "coa", 'User-Name = "alice"', 'Mikrotik-Rate-Limit = "2M/2M"'
