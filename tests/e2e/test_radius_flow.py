@@ -33,6 +33,7 @@ ADMIN = {"Authorization": "Bearer e2e-admin-token"}
 NAS_SECRET = "e2e-nas-secret"
 ALICE = 1001  # the sample's "Alice Martin": Home 100 (20M/100M with burst), 100.64.0.11/32
 BOB, INACTIVE_STATUS = 1002, 2  # "Bob Chen" (Home 25), "Inactive"
+CAROL = 1003  # "Carol Diaz": Home 25, 100.64.0.13/32
 VACATION_STATUS, VACATION_SERVICE = 4, 4  # "Vacation" and "Vacation 1M" in the sample
 ONE_MEG = "1000000/1000000"
 POLL_S = 0.1
@@ -296,3 +297,20 @@ async def test_crossing_the_usage_cap_throttles_the_live_session(running: Runnin
 async def _closed(running: Running, account_id: int) -> bool:
     found = await running.api("GET", f"/sessions?account_id={account_id}&state=closed")
     return bool(found["items"])
+
+
+async def test_an_api_write_reaches_the_live_session(running: Running) -> None:
+    """PATCH an account delinquent: the sample's `delinquent-redirect` group answers with
+    a Mikrotik-Address-List, which a NAS cannot change live, so the session gets a
+    Disconnect-Request and redials into the walled garden (DESIGN.md §5)."""
+    nas = running.nas
+    await nas.connect("carol.diaz", "lab-carol-Hs07", "carol-1", framed_ip="100.64.8.3")
+    await running.api("PATCH", f"/accounts/{CAROL}", {"delinquent": True})
+    request = await asyncio.wait_for(nas.wait_received(1), timeout=20)
+    assert request.kind == "disconnect"
+    assert request.get("Acct-Session-Id") == "carol-1"
+    await until(lambda: _has(running.listed("delinquent"), "100.64.0.13"), "carol walled")
+    assert nas.session("carol-1") is None  # ended by the NAS, which sent its Stop
+    redial = await nas.connect("carol.diaz", "lab-carol-Hs07", "carol-2", framed_ip="100.64.8.3")
+    assert redial.rate_limit == "512k/512k"
+    assert redial.attributes["Mikrotik-Address-List"] == "delinquent"
