@@ -22,6 +22,7 @@ MODULES: tuple[str, ...] = (
     "bench.change_to_router",
     "bench.radius",
     "bench.usage",
+    "bench.coa",
 )
 
 
