@@ -10,6 +10,8 @@ from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
+from provisiond.observability.tally import TallyCounter, TallyHistogram
+
 # Seconds. The API answers from memory or one SQLite transaction: most requests take
 # milliseconds; an import of tens of thousands of accounts takes seconds.
 HTTP_LATENCY_BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
@@ -103,28 +105,32 @@ class Metrics:
         self._declare_coa_relay()
 
     def _declare_radius(self) -> None:
-        """The RADIUS server's metrics (docs/radius.md): aggregated, no per-user labels."""
-        self.radius_requests = Counter(
+        """The RADIUS server's metrics (docs/radius.md): aggregated, no per-user labels.
+
+        Those counted per datagram are tallies (plain ints, turned into samples when
+        scraped: observability/tally.py); those counted per commit are ordinary metrics.
+        """
+        self.radius_requests = TallyCounter(
             "provisiond_radius_requests",
             "RADIUS requests answered, by type (access_request, accounting_request, "
             "status_server) and result (accept, reject, response, duplicate)",
             ["type", "result"],
             registry=self.registry,
         )
-        self.radius_rejects = Counter(
+        self.radius_rejects = TallyCounter(
             "provisiond_radius_rejects",
             "Access-Rejects by reason (unknown_user, inactive, no_rate, wrong_password, "
             "reply_error)",
             ["reason"],
             registry=self.registry,
         )
-        self.radius_drops = Counter(
+        self.radius_drops = TallyCounter(
             "provisiond_radius_drops",
             "RADIUS datagrams dropped without an answer, by reason",
             ["reason"],
             registry=self.registry,
         )
-        self.radius_request_duration = Histogram(
+        self.radius_request_duration = TallyHistogram(
             "provisiond_radius_request_duration_seconds",
             "From a request's arrival to its answer, by request type (accounting: after "
             "the COMMIT that holds it)",
@@ -132,7 +138,7 @@ class Metrics:
             buckets=RADIUS_LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.radius_accounting_records = Counter(
+        self.radius_accounting_records = TallyCounter(
             "provisiond_radius_accounting_records",
             "Accounting-Requests received, by Acct-Status-Type",
             ["status"],

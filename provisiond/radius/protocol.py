@@ -51,6 +51,10 @@ Address: TypeAlias = tuple[Any, ...]
 """A source address as the socket gives it: (host, port) or IPv6's 4-tuple."""
 
 MAX_DELAY: Final = 86_400  # seconds of Acct-Delay-Time believed; more is a broken NAS
+# Plain ints for the per-packet comparisons: reading an enum member costs ~60 ns in
+# CPython 3.11 (a class attribute lookup through EnumType), a module global ~10 ns.
+_ACCESS_REQUEST: Final = int(Code.ACCESS_REQUEST)
+_STATUS_SERVER: Final = int(Code.STATUS_SERVER)
 _AUTH_CODES: Final = frozenset({Code.ACCESS_REQUEST, Code.STATUS_SERVER})
 _ACCT_CODES: Final = frozenset({Code.ACCOUNTING_REQUEST, Code.STATUS_SERVER})
 _SESSION_STATUSES: Final = frozenset(
@@ -62,7 +66,7 @@ _NOT_ADDRESSES: Final = frozenset({"0.0.0.0", "255.255.255.255", "255.255.255.25
 
 
 def _duplicate_type(code: int, *, accounting: bool) -> RequestType:
-    if code == Code.STATUS_SERVER:
+    if code == _STATUS_SERVER:
         return RequestType.STATUS_SERVER
     return RequestType.ACCOUNTING_REQUEST if accounting else RequestType.ACCESS_REQUEST
 
@@ -129,8 +133,9 @@ class Handler:
             self.stats.drop(DropReason.BAD_MESSAGE_AUTHENTICATOR)
             return False
         # RFC 5997 §3: a Status-Server always carries one; it has no other protection.
-        if packet.code == Code.STATUS_SERVER or (
-            packet.code == Code.ACCESS_REQUEST and client.require_message_authenticator
+        code = packet.code
+        if code == _STATUS_SERVER or (
+            code == _ACCESS_REQUEST and client.require_message_authenticator
         ):
             self._missing(packet, client)
             return False
@@ -163,10 +168,10 @@ class Handler:
         salt = secrets.randbits(16) if packet.ms_chap2_response is not None else 0
         answer = authenticate.answer(packet, client, decision, salt)
         if answer.reason:
-            self.stats.rejected.inc()
+            self.stats.rejected.value += 1
             self.stats.reject(answer.reason)
         else:
-            self.stats.accepted.inc()
+            self.stats.accepted.value += 1
         return build_reply(packet, answer.code, client.secret, answer.attributes)
 
     # -- accounting --------------------------------------------------------------------
@@ -227,6 +232,10 @@ class RadiusProtocol(asyncio.DatagramProtocol):
         self._handler = handler
         self.accounting = accounting
         self._cache = handler.acct_cache if accounting else handler.auth_cache
+        # Bound once: each saves attribute lookups on every datagram.
+        self._codes = _ACCT_CODES if accounting else _AUTH_CODES
+        self._monotonic = handler.clock.monotonic
+        self._auth_latency = handler.stats.auth_latency
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -243,24 +252,24 @@ class RadiusProtocol(asyncio.DatagramProtocol):
 
     def _receive(self, data: bytes, addr: Address) -> None:
         handler = self._handler
-        started = handler.clock.monotonic()
+        started = self._monotonic()
         if len(data) < HEADER_SIZE:
             handler.stats.drop(DropReason.MALFORMED)
             return
         key = request_key(addr[0], addr[1], data)
         if self._replayed(key, addr, started):
             return
-        admitted = handler.admit(data, addr, _ACCT_CODES if self.accounting else _AUTH_CODES)
+        admitted = handler.admit(data, addr, self._codes)
         if admitted is None:
             return
         packet, client = admitted
-        if packet.code == Code.STATUS_SERVER:
+        if packet.code == _STATUS_SERVER:
             self._status(packet, client, key, addr, started)
         elif self.accounting:
             self._accounting_request(packet, client, key, addr, started)
         else:
             self._send(key, handler.access(packet, client), addr, started)
-            handler.stats.auth_latency.observe(handler.clock.monotonic() - started)
+            self._auth_latency.observe(self._monotonic() - started)
 
     def _replayed(self, key: bytes, addr: Address, now: float) -> bool:
         """RFC 5080 §2.2.2: a retransmission gets the first answer, or waits for it."""
@@ -289,7 +298,7 @@ class RadiusProtocol(asyncio.DatagramProtocol):
         code = Code.ACCOUNTING_RESPONSE if self.accounting else Code.ACCESS_ACCEPT
         self._send(key, build_reply(packet, code, client.secret), addr, now)
         (stats.status_acct if self.accounting else stats.status_auth).inc()
-        stats.status_latency.observe(self._handler.clock.monotonic() - now)
+        stats.status_latency.observe(self._monotonic() - now)
 
     def _accounting_request(
         self, packet: Packet, client: NasClient, key: bytes, addr: Address, now: float

@@ -1,9 +1,12 @@
 """The RADIUS server's counters, bound to their labels once.
 
-`Counter.labels(...)` looks its child up by label tuple on every call; on a path that
-answers an Access-Request in microseconds, the children are resolved here, at start,
-and the hot path calls `inc()` on them directly. Labels are closed vocabularies (request
-type, result, drop reason): never a username, an account or an address.
+`labels(...)` looks a series up by label tuple on every call; on a path that answers an
+Access-Request in microseconds, the series are resolved here, at start. The per-datagram
+ones are tallies (observability/tally.py): the hot path adds to plain ints and a bucket
+array, and `/metrics` turns them into samples when scraped, so a packet takes no lock
+and walks no buckets. The per-commit ones (batch size, backlog, sessions, stale) stay
+ordinary prometheus-client metrics. Labels are closed vocabularies (request type,
+result, drop reason): never a username, an account or an address.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ _STATUS_NAMES = {
 
 
 class RadiusStats:
-    """Pre-bound metric children (see the module docstring)."""
+    """Pre-bound metric series (see the module docstring)."""
 
     def __init__(self, metrics: Metrics) -> None:
         requests = metrics.radius_requests
