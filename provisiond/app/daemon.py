@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 # Reasons (`policy.coa_reasons`) that can move an account across its usage cap.
 _CAP_REASONS = frozenset({coa_reasons.SERVICE, coa_reasons.DEFINITIONS, coa_reasons.DELETED})
 STOP_GRACE_S = 5.0  # well inside the 10 s DESIGN.md §3 allows for a graceful stop
+# CoA in flight at a stop gets less: what does not finish stays in the outbox and is sent
+# after the restart, and the device sync's grace must still fit in the 10 s.
+COA_STOP_GRACE_S = 1.5
 SYNC_STATUS_INTERVAL_S = 5.0
 MAX_SWEEP_INTERVAL_S = 60.0  # stale-session sweep: often enough that stale_after holds
 
@@ -192,7 +195,7 @@ class Daemon:
         if self.aaa is not None:
             # The relay, then CoA (in-flight work ends or stays in the outbox), then the
             # AAA server, which answers the accounting it accepted after committing it.
-            await self.aaa.stop(STOP_GRACE_S)
+            await self.aaa.stop(COA_STOP_GRACE_S)
         if self.reconciler is not None:
             await self.reconciler.stop(STOP_GRACE_S)  # finish the pass in progress
         if self.usage is not None:
