@@ -83,7 +83,9 @@ def _simulator(settings: Settings, device: DeviceSettings) -> NasSimulator:
         auth_server=(server, radius.auth_port),
         acct_server=(server, radius.acct_port),
         source=str(source.network_address),
-        nas_ip_address=str(source.network_address) if source.version == 4 else None,  # noqa: PLR2004
+        nas_ip_address=(
+            str(source.network_address) if isinstance(source, ipaddress.IPv4Network) else None
+        ),
         nas_identifier=nas.nas_identifier or None,
         require_message_authenticator=nas.require_message_authenticator,
         name=device.name,
@@ -94,7 +96,7 @@ def _reachable(listen: str) -> str:
     """Where to send to a server listening on `listen` (a wildcard bind is on loopback too)."""
     address = ipaddress.ip_address(listen)
     if address.is_unspecified:
-        return "::1" if address.version == 6 else "127.0.0.1"  # noqa: PLR2004
+        return "::1" if isinstance(address, ipaddress.IPv6Address) else "127.0.0.1"
     return listen
 
 

@@ -354,10 +354,10 @@ def _free(pool: list[_Endpoint]) -> tuple[_Endpoint, int] | None:
 
 def _family(target: CoaTarget) -> int:
     try:
-        version = ipaddress.ip_address(target.host).version
-        source = None if target.source is None else ipaddress.ip_address(target.source).version
+        host = ipaddress.ip_address(target.host)
+        source = None if target.source is None else ipaddress.ip_address(target.source)
     except ValueError as exc:
         raise CoaError(f"NAS {target.nas}: {exc}") from exc
-    if source is not None and source != version:
+    if source is not None and source.version != host.version:
         raise CoaError(f"NAS {target.nas}: coa_source {target.source} cannot reach {target.host}")
-    return socket.AF_INET6 if version == 6 else socket.AF_INET  # noqa: PLR2004
+    return socket.AF_INET6 if isinstance(host, ipaddress.IPv6Address) else socket.AF_INET

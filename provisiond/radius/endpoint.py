@@ -66,7 +66,8 @@ class RadiusLock:
 
 def bind(host: str, port: int) -> socket.socket:
     """A non-blocking UDP socket bound to `host:port`, with no port sharing."""
-    family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET  # noqa: PLR2004
+    address = ipaddress.ip_address(host)
+    family = socket.AF_INET6 if isinstance(address, ipaddress.IPv6Address) else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     try:
         with contextlib.suppress(OSError):  # best effort: the kernel caps it at rmem_max
