@@ -195,8 +195,9 @@ async def test_a_vacation_reaches_router_and_live_session_and_reverts(running: R
     await until(lambda: _equals(running.queue_limit(ALICE), "20000000/100000000"), "queue back")
     back = await nas.wait_received(2)
     assert back.get("Mikrotik-Rate-Limit") == full_rate
-    assert nas.session("alice-1") is not None
-    assert nas.session("alice-1").rate_limit == full_rate  # type: ignore[union-attr]
+    restored = nas.session("alice-1")
+    assert restored is not None
+    assert restored.rate_limit == full_rate
     (done,) = await _vacations(running)
     assert done["state"] == "done"
 
