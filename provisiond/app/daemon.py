@@ -228,7 +228,7 @@ class Daemon:
 
     def _in_session(self, account_id: int) -> bool:
         """Usage: an account with an open session is counted by RADIUS, not SNMP."""
-        return self.radius is not None and bool(self.radius.book.of_account(account_id))
+        return self.radius is not None and self.radius.book.has_sessions(account_id)
 
     def _usage_reasons(self, reasons: Mapping[int, frozenset[str]]) -> None:
         """A new primary service, a policy edit or a deletion can move an account across

@@ -98,10 +98,14 @@ class LiveState:
     def seed_over_cap(self, account_ids: Iterable[int]) -> None:
         """At start: usage's over-cap accounts join the `usage` filter. No CoA reason: the
         sessions' replies were made by the same rule before the restart."""
-        if self._engine is None:
+        engine = self._engine
+        if engine is None:
             return
+        dirty = None
         for account_id in account_ids:
-            self._fan_out(self._engine.set_over_cap(account_id, over=True))
+            step = engine.set_over_cap(account_id, over=True)
+            dirty = step if dirty is None else dirty | step
+        self._fan_out(dirty)  # once: the listeners' work is per device, not per account
 
     def usage_policy(self, account_id: int) -> UsagePolicy | None:
         """The usage policy of the account's primary service in the current engine."""

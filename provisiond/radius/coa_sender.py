@@ -31,7 +31,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, Final
 
-from provisiond.config.settings import CoaTrigger
+from provisiond.policy import coa_reasons
 from provisiond.radius.coa_breaker import DisconnectBreaker
 from provisiond.radius.coa_dispatch import ADMIN_REASON, Dispatcher, overridden
 from provisiond.radius.coa_policy import NoChange, plan_request
@@ -55,9 +55,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORCED_REASONS: Final = frozenset({"credentials", "deleted"})
-"""Always a Disconnect of every open session of the account, whatever `coa_on` says."""
-ACCOUNT_REASONS: Final = frozenset(trigger.value for trigger in CoaTrigger) | FORCED_REASONS
+# The reasons an account change may give (`policy.coa_reasons`, the one vocabulary):
+# the `coa_on` kinds, and the forced ones that always disconnect, whatever `coa_on` says.
+ACCOUNT_REASONS: Final = coa_reasons.ALL_CONFIGURABLE | coa_reasons.FORCED
 RECHECK_REASON: Final = "recheck"
 MAX_IN_FLIGHT: Final = 64  # requests at once, across every NAS
 RECHECK_CHUNK: Final = 500  # sessions re-checked between yields to the event loop
@@ -160,7 +160,7 @@ class CoaSender:
         unknown = sorted(reasons - ACCOUNT_REASONS)
         if unknown:
             raise ValueError(f"unknown CoA reasons {unknown}; known: {sorted(ACCOUNT_REASONS)}")
-        forced = reasons & FORCED_REASONS
+        forced = reasons & coa_reasons.FORCED
         for row in self._book.of_account(account_id):
             if row.nas not in self._targets:
                 continue

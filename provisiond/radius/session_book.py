@@ -199,6 +199,10 @@ class SessionBook:
                 if not keys:
                     del index[name]
 
+    def has_sessions(self, account_id: int) -> bool:
+        """Whether the account has an open session (no list built, nothing sorted)."""
+        return account_id in self._by_account
+
     def of_account(self, account_id: int) -> list[SessionRow]:
         """The account's open sessions, oldest id first."""
         keys = self._by_account.get(account_id, ())

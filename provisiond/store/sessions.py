@@ -154,26 +154,31 @@ async def highest_id(conn: AsyncConnection) -> int:
     return int((await conn.execute(sa.select(sa.func.max(table.c.id)))).scalar() or 0)
 
 
+def _of_key(key: SessionKey) -> sa.Select[Any]:
+    """The rows of one (NAS, Acct-Session-Id, User-Name) key: the key index's query."""
+    nas, acct_session_id, username = key
+    return sa.select(table).where(
+        table.c.nas == nas,
+        table.c.acct_session_id == acct_session_id,
+        table.c.username == username,
+    )
+
+
 async def latest_closed(
     conn: AsyncConnection, keys: Collection[SessionKey]
 ) -> dict[SessionKey, SessionRow]:
     """The newest closed row of each key that has one (late Stops and Interims ask)."""
     found: dict[SessionKey, SessionRow] = {}
-    for nas, acct_session_id, username in keys:
+    for key in keys:
         query = (
-            sa.select(table)
-            .where(
-                table.c.nas == nas,
-                table.c.acct_session_id == acct_session_id,
-                table.c.username == username,
-                table.c.state == SessionState.CLOSED.value,
-            )
+            _of_key(key)
+            .where(table.c.state == SessionState.CLOSED.value)
             .order_by(table.c.id.desc())
             .limit(1)
         )
         mapping = (await conn.execute(query)).mappings().first()
         if mapping is not None:
-            found[(nas, acct_session_id, username)] = _row(mapping)
+            found[key] = _row(mapping)
     return found
 
 
@@ -256,16 +261,7 @@ class SessionStore:
         """Every row of one key, oldest first."""
 
         async def job(conn: AsyncConnection) -> list[SessionRow]:
-            nas, acct_session_id, username = key
-            query = (
-                sa.select(table)
-                .where(
-                    table.c.nas == nas,
-                    table.c.acct_session_id == acct_session_id,
-                    table.c.username == username,
-                )
-                .order_by(table.c.id)
-            )
+            query = _of_key(key).order_by(table.c.id)
             return [_row(mapping) for mapping in (await conn.execute(query)).mappings()]
 
         return await self._store.write(job)

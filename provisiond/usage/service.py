@@ -10,7 +10,7 @@ counters for the accounts that had no RADIUS session. What the daemon wires:
         policy_of=usage_policy_of,        # account id → its primary service's UsagePolicy
         on_over_cap=live.over_cap,        # a flip: the `usage` filter, and a CoA ("usage")
         fire=events.fire,                 # account.usage_threshold
-        in_session=lambda account_id: bool(radius.book.of_account(account_id)),
+        in_session=radius.book.has_sessions,
     )
     await usage.start()                   # after the engine is loaded (it judges caps),
                                           # before RADIUS starts (it counts from then on)

@@ -189,6 +189,8 @@ def test_lookups_by_id_username_session_id_and_address_follow_the_sessions() -> 
     assert holder is not None
     assert holder.acct_session_id == "s1"
     assert [r.acct_session_id for r in book.of_account(2)] == ["s1", "s2"]
+    assert book.has_sessions(2)
+    assert not book.has_sessions(3)
     apply(book, record(STOP, acct_session_id="s1", username="bob", account_id=2))
     assert [r.acct_session_id for r in book.with_username("bob")] == ["s2"]
     assert book.by_id(bob[0].id) is None
