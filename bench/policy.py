@@ -11,6 +11,11 @@ Figures:
 - `policy_desired_ms`: `desired(device)` for the busiest device (median of 5).
 - `policy_list_edit_ms`: renaming one address list (the vacation list, ~4% of accounts).
 - `policy_authorize_us`: mean `authorize()` per request over ~1,700 users (uncached path).
+- `policy_set_sessions_own_us`: mean `set_sessions()` per call over 10,000 accounts, each
+  alternating a session on its own static address and no session (nothing observable moves;
+  accounting's Start and Stop of a static-IP subscriber).
+- `policy_set_sessions_pool_us`: the same with a session address from the pool, so each call
+  adds or removes the account's entries for it (a dynamic-IP subscriber's Start and Stop).
 
 The data is seeded, so runs compare. Each account has 1 or 2 addresses (a /32, plus for one in
 three a /56 IPv6 prefix or a RADIUS framed IP); 1 in 500 shares an address with another (a
@@ -30,7 +35,7 @@ import time
 from typing import TYPE_CHECKING
 
 from bench import Figure
-from provisiond.model.device_state import DeviceScope
+from provisiond.model.device_state import DeviceScope, SessionAddress
 from provisiond.model.enums import Delinquency, ReplyOp, StatusClass, UsageClass
 from provisiond.model.objects import (
     Account,
@@ -55,6 +60,12 @@ if TYPE_CHECKING:
 ACCOUNTS = 100_000
 SEED = 20_260_101
 CHANGES = 200
+SESSION_ACCOUNTS = 10_000
+SESSION_ROUNDS = 3  # each round: every account gets a session, then loses it
+POOL_OFFSET = 600_000  # past the static and framed addresses, inside the device's /12
+
+SessionCall = tuple[int, tuple[SessionAddress, ...]]
+"""`set_sessions` arguments: an account id and its live-session addresses."""
 
 STATUSES = (
     AccountStatus(1, "Active", activates_account=True),
@@ -235,6 +246,30 @@ def _authorize_us(engine: PolicyEngine, data: Dataset, rng: random.Random) -> fl
     return (time.perf_counter() - started) / len(usernames) * 1_000_000
 
 
+def _session_calls(accounts: list[Account], *, pool: bool) -> list[SessionCall]:
+    """Per account: a session (on its own static address, or on a pool address), then none.
+
+    The NAS is the device whose quarter the address is in, so a pool address lands there."""
+    calls: list[SessionCall] = []
+    for account in accounts:
+        static = account.ip_assignments[0]  # every bench account's first is an IPv4 /32
+        nas = next(d.name for d in DEVICES if static.network_address in d.subnets[0])
+        prefix = static
+        if pool:
+            prefix = ipaddress.ip_network(int(static.network_address) + POOL_OFFSET)
+        calls.append((account.id, (SessionAddress(account.id, nas, prefix),)))
+        calls.append((account.id, ()))
+    return calls
+
+
+def _set_sessions_us(engine: PolicyEngine, calls: list[SessionCall]) -> float:
+    started = time.perf_counter()
+    for _ in range(SESSION_ROUNDS):
+        for account_id, addresses in calls:
+            engine.set_sessions(account_id, addresses)
+    return (time.perf_counter() - started) / (len(calls) * SESSION_ROUNDS) * 1_000_000
+
+
 def run() -> Iterable[Figure]:
     data = dataset()
     rng = random.Random(SEED)
@@ -261,6 +296,11 @@ def run() -> Iterable[Figure]:
     yield Figure("policy_desired_ms", statistics.median(desired), "ms")
     yield Figure("policy_list_edit_ms", _list_edit_ms(engine), "ms")
     yield Figure("policy_authorize_us", _authorize_us(engine, data, rng), "us")
+    sampled = rng.sample(data.accounts, SESSION_ACCOUNTS)
+    own = _session_calls(sampled, pool=False)
+    yield Figure("policy_set_sessions_own_us", _set_sessions_us(engine, own), "us")
+    pool = _session_calls(sampled, pool=True)
+    yield Figure("policy_set_sessions_pool_us", _set_sessions_us(engine, pool), "us")
 
 
 if __name__ == "__main__":

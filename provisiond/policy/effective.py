@@ -102,7 +102,7 @@ def _clashes(
 def _out_of_scope(state: AccountState, scopes: tuple[Scope, ...]) -> tuple[OutOfScope, ...]:
     """Per device that syncs anything: the addresses it would take but that only overlap its
     subnets (session addresses only from the NAS devices it takes them from)."""
-    fixed = accounts.fixed_addresses(state.account)
+    fixed = [addr for addr, _ in state.fixed]
     found: list[OutOfScope] = []
     for scope in scopes:
         if not (scope.device.address_lists or scope.device.queues):

@@ -7,6 +7,13 @@ which devices must re-sync, which usernames' cached replies must go, and which a
 definition only the signatures (and so accounts) whose membership it moves, and a status,
 service or usage-policy definition only the accounts that use it.
 
+Accounting's `set_sessions` (every Start and Stop that carries an address) is by far the
+most frequent change, so it does not recompute the account: it replaces only the session
+addresses and their entries. No RADIUS reply reads them, so it never names a username. Any
+other recompute names the account's usernames only when a reply input moved (the account
+itself, its status's activation, its matched groups, its rate): each name given drops a
+cached reply that the RADIUS server must then rebuild.
+
 This module is the write side. The tables and the read side (desired state, the journal,
 RADIUS answers, `/effective`) are `state.PolicyState`, which `PolicyEngine` extends.
 """
@@ -62,6 +69,9 @@ class Dirty:
 
     def __bool__(self) -> bool:
         return bool(self.devices or self.usernames or self.account_ids)
+
+
+_NOTHING: Final = Dirty()
 
 
 class PolicyEngine(PolicyState):
@@ -131,13 +141,20 @@ class PolicyEngine(PolicyState):
         return self._follow(kind, definition_id)
 
     def set_sessions(self, account_id: int, addresses: Iterable[SessionAddress]) -> Dirty:
-        """The addresses of the account's live sessions, replacing the previous set."""
+        """The addresses of the account's live sessions, replacing the previous set.
+
+        Never names a username (no reply reads session addresses) and names the account only
+        when its `/effective` may differ: a session on one of its fixed addresses, or on the
+        same address again, returns an empty `Dirty`."""
         found = tuple(addresses)
         if found:
             self._sessions[account_id] = found
         else:
             self._sessions.pop(account_id, None)
-        return self._recompute(account_id)
+        state = self._states.get(account_id)
+        if state is None:
+            return _NOTHING  # kept for when the account arrives
+        return self._resession(state, found)
 
     def set_over_cap(self, account_id: int, over: bool) -> Dirty:  # noqa: FBT001 - a flag value
         if over:
@@ -147,6 +164,31 @@ class PolicyEngine(PolicyState):
         return self._recompute(account_id)
 
     # -- internals -----------------------------------------------------------------------
+
+    def _resession(self, state: AccountState, found: tuple[SessionAddress, ...]) -> Dirty:
+        """Only the session addresses moved: swap their entries, leave the rest be.
+
+        The fixed part of `placed` and the signature are untouched, so the claims outside
+        `session_placed` and the queues stay as they are (see `accounts`)."""
+        before_placed, before_sessions = state.placed, state.sessions
+        accounts.place_sessions(state, found, self._scope_index)
+        if state.placed is before_placed or state.placed == before_placed:
+            # The same entries. `/effective` still shows which NAS a non-fixed address came
+            # from (`out_of_scope`), so it may have moved when such a session did.
+            if state.placed is state.fixed or before_sessions == state.sessions:
+                return _NOTHING
+            return Dirty(account_ids=frozenset((state.account.id,)))
+        touched = Touched()
+        # `fixed` did not move: the session part of the old `placed` is what follows it.
+        before = before_placed[len(state.fixed) :]
+        self._swap_claims(
+            state.account.id,
+            set(accounts.claims_of(before, state.by_device)),
+            set(accounts.claims_of(accounts.session_placed(state), state.by_device)),
+            touched,
+        )
+        touched.accounts.add(state.account.id)
+        return self._dirty(touched)
 
     def _recompute(self, account_id: int) -> Dirty:
         touched = Touched()
@@ -169,8 +211,10 @@ class PolicyEngine(PolicyState):
                 self._relist(self._states[account_id], touched)
         elif kind is RadiusGroup:
             for account_id in self._sigs.regroup(definition_id):
+                state = self._states[account_id]
+                state.groups = self._sigs.get(state.sig).groups  # these replies are dropped
                 touched.accounts.add(account_id)
-                touched.usernames.update(_usernames(self._states[account_id].account))
+                touched.usernames.update(_usernames(state.account))
         return self._dirty(touched)
 
     def _capped_by(self, policy_id: int) -> set[int]:
@@ -200,6 +244,10 @@ class PolicyEngine(PolicyState):
             self._sigs.leave(old.sig, account_id)
         self._apply_claims(account_id, old, new, touched)
         self._apply_queues(old, new, touched)
+        if _reply_inputs_moved(old, new):
+            for state in (old, new):
+                if state is not None:
+                    touched.usernames.update(_usernames(state.account))
         touched.accounts.add(account_id)
 
     def _add(self, account: Account) -> None:
@@ -267,9 +315,6 @@ class PolicyEngine(PolicyState):
     def _apply_claims(
         self, account_id: int, old: AccountState | None, new: AccountState | None, touched: Touched
     ) -> None:
-        for state in (old, new):
-            if state is not None:
-                touched.usernames.update(_usernames(state.account))
         before = set(accounts.claims(old)) if old is not None else set()
         after = set(accounts.claims(new)) if new is not None else set()
         self._swap_claims(account_id, before, after, touched)
@@ -328,3 +373,20 @@ class PolicyEngine(PolicyState):
 
 def _usernames(account: Account) -> Iterable[str]:
     return (radius.username for radius in account.radius_accounts)
+
+
+def _reply_inputs_moved(old: AccountState | None, new: AccountState | None) -> bool:
+    """Whether the account's RADIUS answers may differ: everything `authorize` reads of it.
+
+    The account object covers its RADIUS entries (names, passwords, framed addresses), its
+    id and its primary service (`default_rate`); the rest is the status's activation, the
+    matched groups (their replies and templates) and the rate the templates render. The
+    engine's settings never change. Session addresses and list entries are not read."""
+    if old is None or new is None:
+        return True
+    return (
+        old.activates != new.activates
+        or old.rate != new.rate
+        or old.groups != new.groups
+        or old.account != new.account
+    )
