@@ -150,14 +150,14 @@ def _counts(metrics: Metrics, server: RadiusServer, loop: str) -> ServerCounts:
     )
 
 
-async def _no_event(
+async def no_event(
     event: TriggerEvent,
     account_id: int | None,
     data: Mapping[str, Any],
     *,
     once_key: str | None = None,
 ) -> int:
-    """The daemon's `EventsService.fire`; the bench defines no usage thresholds."""
+    """The daemon's `EventsService.fire`, for benches that define no usage thresholds."""
     del event, account_id, data, once_key
     return 0
 
@@ -191,7 +191,7 @@ async def _serve(conn: Connection, state_dir: Path, loop_name: str) -> None:
             settings=UsageSettings(),
             policy_of=engine.usage_policy,
             on_over_cap=over_cap,
-            fire=_no_event,
+            fire=no_event,
         )
         settings = RadiusSettings(listen=(radius_world.NAS_IP,), auth_port=0, acct_port=0)
         server = RadiusServer(

@@ -10,8 +10,11 @@ Loop-level failures back off along a bounded, logged sequence (STYLE.md §7).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import TYPE_CHECKING, Final
+
+from provisiond.aio.wakeup import Wakeup
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Collection
@@ -34,8 +37,7 @@ class Pacer:
         self._feed = feed
         self._kinds = frozenset(kinds) | {RESYNC_KIND}
         self._subscription: ChangeSubscription | None = None
-        self._poked = asyncio.Event()
-        self._idle = asyncio.Event()
+        self._wakeup = Wakeup()
         self._failures = 0
 
     def open(self) -> None:
@@ -50,7 +52,7 @@ class Pacer:
 
     def poke(self) -> None:
         """Another component wrote something this loop handles."""
-        self._poked.set()
+        self._wakeup.poke()
 
     async def _drain(self) -> bool:
         """Take every queued change; whether one of them concerns this loop."""
@@ -61,48 +63,32 @@ class Pacer:
             relevant = relevant or change.kind in self._kinds
         return relevant
 
-    async def _relevant_change(self) -> None:
-        subscription = self._subscription
-        if subscription is None:
-            await asyncio.get_running_loop().create_future()  # no feed: wait to be cancelled
-            return
+    async def _relevant_change(self, subscription: ChangeSubscription) -> None:
+        """Return at a change of a kind this loop handles (which ends its wait)."""
         async for change in subscription:
             if change.kind in self._kinds:
-                self._idle.clear()  # now, not when the loop resumes: `settled()` may look first
                 return
         await asyncio.get_running_loop().create_future()  # the feed closed: the store is closing
 
     async def wait(self, delay: float | None) -> None:
-        """Sleep `delay` seconds of the clock (None: until woken)."""
-        if await self._drain() or self._poked.is_set():
-            self._poked.clear()
-            return
-        waiters = [
-            asyncio.ensure_future(self._poked.wait()),
-            asyncio.ensure_future(self._relevant_change()),
-        ]
-        if delay is not None:
-            waiters.append(asyncio.ensure_future(self._sleep(delay)))
-        self._idle.set()
-        try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            self._idle.clear()
-            for waiter in waiters:
-                waiter.cancel()
-            await asyncio.gather(*waiters, return_exceptions=True)
-        self._poked.clear()
-
-    async def _sleep(self, delay: float) -> None:
-        await self._clock.sleep(max(delay, 0.0))
-        self._idle.clear()
+        """Sleep `delay` seconds of the clock (None: until woken); at once when poked or
+        a relevant change is already queued."""
+        if not await self._drain():
+            subscription = self._subscription
+            following = (
+                None
+                if subscription is None
+                else functools.partial(self._relevant_change, subscription)
+            )
+            await self._wakeup.wait(self._clock, delay, also=following)
+        self._wakeup.clear()
 
     async def settled(self) -> None:
         """Return once the loop waits with nothing queued for it."""
         while True:
-            await self._idle.wait()
+            await self._wakeup.parked()
             pending = self._subscription.pending if self._subscription is not None else 0
-            if not self._poked.is_set() and not pending:
+            if not self._wakeup.poked and not pending:
                 return
             await asyncio.sleep(0)
 

@@ -7,18 +7,19 @@ per period): a plain value, so none of them imports another.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Traffic:
+class Traffic(NamedTuple):
     """`octets_in` went toward the subscriber (Acct-Output-Octets, a queue's download),
     `octets_out` came from it (DESIGN.md §6). `start <= end`, both aware; a zero-length
-    interval is traffic seen at one instant."""
+    interval is traffic seen at one instant.
+
+    A named tuple, not a dataclass: accounting builds one per record and usage reads
+    each once, and a tuple is the cheapest to build and to unpack on that path."""
 
     account_id: int
     start: datetime

@@ -21,6 +21,7 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any, Final
 
+from provisiond.aio.wakeup import Wakeup
 from provisiond.radius.coa_queue import CoaQueue, Retry
 from provisiond.radius.coa_requester import CoaError
 from provisiond.store.coa_outbox import CoaOutbox, coalesce
@@ -61,7 +62,7 @@ class CoaWorker:
         self._approvals: list[asyncio.Future[int]] = []
         self._flushes: list[asyncio.Future[None]] = []
         self._tasks: dict[int, asyncio.Task[Settlement]] = {}
-        self._wakeup = asyncio.Event()
+        self._wakeup = Wakeup()
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -179,7 +180,7 @@ class CoaWorker:
 
     def _wake(self) -> None:
         self._idle.clear()
-        self._wakeup.set()
+        self._wakeup.poke()
 
     async def _run(self, first: Callable[[], Awaitable[None]]) -> None:
         pending_first: Callable[[], Awaitable[None]] | None = first
@@ -218,18 +219,9 @@ class CoaWorker:
 
     async def _wait(self, delay: float | None) -> None:
         """Until woken, or `delay` seconds of the clock (None: until woken)."""
-        if not self._wakeup.is_set():
-            if self._is_idle():
-                self._idle.set()
-            waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wakeup.wait())]
-            if delay is not None:
-                waiters.append(asyncio.ensure_future(self._clock.sleep(delay)))
-            try:
-                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiter in waiters:
-                    waiter.cancel()
-                await asyncio.gather(*waiters, return_exceptions=True)
+        if not self._wakeup.poked and self._is_idle():
+            self._idle.set()  # what `drained()` waits for; `_wake()` clears it
+        await self._wakeup.wait(self._clock, delay)
         self._wakeup.clear()
 
     def _is_idle(self) -> bool:

@@ -11,6 +11,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from provisiond.aio import wakeup
+
 if TYPE_CHECKING:
     from provisiond.model.clock import Clock
 
@@ -92,25 +94,12 @@ class Inbox:
 
 
 async def wait_event(event: asyncio.Event, clock: Clock, seconds: float | None) -> bool:
-    """Wait for `event` or `seconds` of `clock` (None: no limit), whichever comes first.
+    """Wait for `event` or `seconds` of `clock` (None: no limit), whichever comes first;
+    whether `event` is set.
 
-    The two waits are tasks raced against each other; both are finished before this
-    returns, however it ends, so no task outlives the call.
+    Unlike `wakeup.wait_event`, a time already up (`seconds` <= 0: a retry or a resync that
+    is due) is not slept on at all: the worker goes straight to its work.
     """
-    if event.is_set():
-        return True
-    if seconds is None:
-        await event.wait()
-        return True
-    if seconds <= 0:
-        return False
-    waiter = asyncio.ensure_future(event.wait())
-    sleeper = asyncio.ensure_future(clock.sleep(seconds))
-    try:
-        await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (waiter, sleeper):
-            task.cancel()
-        # `wait` does not raise the tasks' cancellations, but lets ours through.
-        await asyncio.wait({waiter, sleeper})
-    return event.is_set()
+    if seconds is not None and seconds <= 0:
+        return event.is_set()
+    return await wakeup.wait_event(event, clock, seconds)

@@ -33,6 +33,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from provisiond.aio.wakeup import Wakeup
 from provisiond.config.settings import DEFAULT_COMMENT_PREFIX
 from provisiond.model.enums import TriggerEvent
 from provisiond.store.usage_totals import UsageStore
@@ -116,8 +117,7 @@ class UsageService:
         self._pending: dict[int, None] = {}  # accounts to judge again, in order
         self._fires: dict[tuple[int, str], dict[str, Any]] = {}  # (account, period) → data
         self._attempts: dict[tuple[int, str], int] = {}
-        self._poke = asyncio.Event()
-        self._idle = asyncio.Event()
+        self._wakeup = Wakeup()
         self._following = asyncio.Event()
         self._subscription: ChangeSubscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -170,10 +170,10 @@ class UsageService:
         """Return once the paced work and the threshold events are done (tests, and the
         daemon before it reports a shutdown); at once when not started."""
         while self._tasks:
-            await self._idle.wait()
+            await self._wakeup.parked()
             await self._following.wait()
             pending = self._subscription.pending if self._subscription is not None else 0
-            if not (self._pending or self._fires or self._poke.is_set() or pending):
+            if not (self._pending or self._fires or self._wakeup.poked or pending):
                 return
             await asyncio.sleep(0)
 
@@ -201,7 +201,7 @@ class UsageService:
         accounts (None: every account with usage or over its cap) again, paced."""
         found = self._started().accounts() if account_ids is None else account_ids
         self._pending.update(dict.fromkeys(sorted(found)))
-        self._poke.set()
+        self._wakeup.poke()
 
     # -- accounting (`radius.acct_writer.UsageMeter`) -------------------------------------
 
@@ -210,11 +210,13 @@ class UsageService:
         return usage_rows(traffic, policy_of=self._policy_of, zone=self._zone)
 
     def committed(self, rows: Sequence[UsageRow], traffic: Sequence[Traffic]) -> None:
-        """The rows of accounting traffic are on disk: count them."""
-        for item in traffic:
-            seen = self._radius_until.get(item.account_id)
-            if seen is None or item.end > seen:
-                self._radius_until[item.account_id] = item.end
+        """The rows of accounting traffic are on disk: count them (judging only the
+        accounts whose bytes reached their cap or a threshold, `Ledger.unsettled`)."""
+        until = self._radius_until
+        for account_id, _start, end, _in, _out in traffic:
+            seen = until.get(account_id)
+            if seen is None or end > seen:
+                until[account_id] = end
         self._counted(rows)
 
     # -- SNMP ----------------------------------------------------------------------------
@@ -252,23 +254,27 @@ class UsageService:
         if self._ledger is None:
             return  # not started (accounting starts after us): `start` reads them
         self._roll_if_due()
-        for account_id in sorted(self._ledger.add(rows)):
+        changed = self._ledger.add(rows)
+        # Most accounts of a batch are still under everything that matters: not judged.
+        for account_id in sorted(self._ledger.unsettled(changed, self._policy_of)):
             self._judge(account_id)
 
     def _judge(self, account_id: int, *, announce: bool = True) -> bool:
         """Judge the account's standing now; whether it flipped across its cap."""
         ledger = self._started()
-        now = standing.standing(ledger.totals(account_id), self._policy_of(account_id))
+        policy = self._policy_of(account_id)
+        now = standing.Standing(ledger.billable(account_id), standing.cap_bytes(policy))
         flipped = ledger.judge(account_id, over=now.over_cap)
         if flipped is not None and announce:
             try:
                 self._on_over_cap(account_id, flipped)
             except Exception:
                 log.exception("the over-cap callback failed for account %d", account_id)
-        if ledger.threshold_due(account_id, now.percent, self._thresholds):
+        if self._thresholds and ledger.threshold_due(account_id, now.percent, self._thresholds):
             key = (account_id, period.label(ledger.period_start, self._zone))
             self._fires[key] = now.threshold_data()
-            self._poke.set()
+            self._wakeup.poke()
+        ledger.settle(account_id, policy, self._thresholds)
         return flipped is not None
 
     def _roll_if_due(self) -> None:
@@ -279,7 +285,7 @@ class UsageService:
         first, self._next_start = period.bounds(now, self._zone)
         again = ledger.roll(first)
         self._pending.update(dict.fromkeys(sorted(again)))
-        self._poke.set()
+        self._wakeup.poke()
         log.info(
             "usage period %s began: %d accounts to judge again",
             period.label(first, self._zone),
@@ -364,23 +370,12 @@ class UsageService:
 
     async def _wait(self, delay: float) -> None:
         """Sleep `delay` seconds of the clock, or until poked (new work, a rollover)."""
-        if self._poke.is_set() or delay <= 0:
-            self._poke.clear()
+        if self._wakeup.poked or delay <= 0:
+            self._wakeup.clear()
             await asyncio.sleep(0)  # let others run between passes
             return
-        waiters = [
-            asyncio.ensure_future(self._poke.wait()),
-            asyncio.ensure_future(self._clock.sleep(delay)),
-        ]
-        self._idle.set()
-        try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            self._idle.clear()
-            for waiter in waiters:
-                waiter.cancel()
-            await asyncio.gather(*waiters, return_exceptions=True)
-        self._poke.clear()
+        await self._wakeup.wait(self._clock, delay)
+        self._wakeup.clear()
 
     async def _follow(self, subscription: ChangeSubscription) -> None:
         """Re-read the thresholds when triggers change."""
@@ -399,3 +394,6 @@ class UsageService:
             self._thresholds = await self._tables.threshold_percents()
         except Exception:
             log.exception("cannot read the usage thresholds; keeping the last ones")
+            return
+        if self._ledger is not None:
+            self._ledger.unsettle()  # what an account's bytes must reach has moved

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from provisiond.drivers.snmp_counters import QueueCounters
+from provisiond.model.enums import TriggerEvent
 from provisiond.model.objects import Trigger
 from provisiond.model.usage import Traffic
 from provisiond.store.usage_totals import UsageRow
@@ -211,3 +212,30 @@ async def test_judging_again_waits_a_tick_only_for_flips(world: World, clock: Fa
     await clock.advance(1.0)
     assert world.flips == [(203, True), (204, True)]
     await usage.settled()
+
+
+async def test_a_threshold_created_mid_period_fires_at_the_next_usage(world: World) -> None:
+    world.policies[ALICE] = CAPPED
+    usage = await world.start()
+    for trigger_id in (1, 2):
+        await world.store.delete(Trigger, trigger_id, actor="admin")
+    await usage.settled()
+    await world.count(usage, [traffic(ALICE, 5 * GB)])  # 50 %: nothing to announce
+    await usage.settled()
+    hook = Trigger(0, "usage 40", TriggerEvent.ACCOUNT_USAGE_THRESHOLD, "https://h.example/u",
+                   percent=40.0)  # fmt: skip
+    created = await world.store.create(hook, actor="admin")
+    await usage.settled()
+    await world.count(usage, [traffic(ALICE, 1)])  # one byte more: judged against it
+    await usage.settled()
+    assert await world.deliveries() == [(created.id, ALICE, "7:2026-03")]
+
+
+async def test_a_new_cap_counts_from_the_next_usage_even_unannounced(world: World) -> None:
+    world.policies[ALICE] = CAPPED
+    usage = await world.start()
+    await world.count(usage, [traffic(ALICE, 5 * GB)])
+    world.policies[ALICE] = dataclasses.replace(CAPPED, cap_gb=4.0)  # no policy_changed
+    await world.count(usage, [traffic(ALICE, 1)])
+    assert world.flips == [(ALICE, True)]
+    assert usage.usage(ALICE)["cap_bytes"] == 4 * GB
