@@ -20,12 +20,16 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 from provisiond.model.enums import RadiusKind
 from provisiond.policy.auth import RejectReason
 from provisiond.radius import mppe, mschap
-from provisiond.radius.passwords import chap_verify, pap_verify
+from provisiond.radius.packet import MS_CHAP2_RESPONSE_KEY
+from provisiond.radius.passwords import chap_verify, pap_verify, pap_verify_block
+from provisiond.radius.reply import PreparedReply
 from provisiond.radius.wire import (
+    AUTHENTICATOR_SIZE,
     MS_CHAP2_SUCCESS,
     MS_CHAP_ERROR,
     MS_MPPE_ENCRYPTION_POLICY,
     MS_MPPE_ENCRYPTION_TYPES,
+    USER_PASSWORD,
     VENDOR_MICROSOFT,
     Code,
     encode_vendor_attribute,
@@ -37,6 +41,8 @@ if TYPE_CHECKING:
     from provisiond.radius.packet import Packet
 
 WRONG_PASSWORD: Final = RejectReason.WRONG_PASSWORD.value
+# Read per request: a module global costs ~10 ns, an enum member ~60 ns (CPython 3.11).
+_MAC: Final = RadiusKind.MAC
 
 # What FreeRADIUS's mschap module sends by default: encryption allowed, not required
 # (1), and 40- or 128-bit RC4 (6). RouterOS applies the keys; the policy is advisory.
@@ -51,11 +57,46 @@ class Answer(NamedTuple):
     reason: str  # "" for an Access-Accept, else why it is an Access-Reject
 
 
+class PreparedAnswer(PreparedReply):
+    """An answer whose reply is prepared before the request (see `PreparedReply`): a
+    user's Access-Accept, or an Access-Reject with its reason. Built once per decision
+    (decisions.py), so answering a PAP, CHAP or MAC request allocates no answer."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, code: int, attributes: bytes = b"", reason: str = "") -> None:
+        super().__init__(code, attributes)
+        self.reason = reason  # "" for an Access-Accept, else why it is an Access-Reject
+
+
 _REJECT: Final = Answer(Code.ACCESS_REJECT, b"", WRONG_PASSWORD)
+WRONG_PASSWORD_ANSWER: Final = PreparedAnswer(Code.ACCESS_REJECT, b"", WRONG_PASSWORD)
 
 
 def _reject(reason: str) -> Answer:
     return Answer(Code.ACCESS_REJECT, b"", reason)
+
+
+def prepared_answer(packet: Packet, client: NasClient, decision: Decision) -> PreparedAnswer | None:
+    """The answer to every Access-Request but MS-CHAPv2 (whose reply carries values
+    computed per request): None for those, to be answered by `answer`.
+
+    The same verdict as `answer`, in the same order; the hot path calls this one.
+    """
+    if decision.reason:
+        return decision.prepared
+    attributes = packet.attributes
+    if MS_CHAP2_RESPONSE_KEY in attributes:
+        return None
+    if decision.kind is _MAC:
+        return decision.prepared
+    hidden = attributes.get(USER_PASSWORD)
+    block = decision.pap_block
+    if hidden is not None and block is not None and len(hidden) == AUTHENTICATOR_SIZE:
+        matches = pap_verify_block(hidden, block, client.secret, packet.authenticator)
+    else:
+        matches = _password_matches(packet, client, decision.password)
+    return decision.prepared if matches else WRONG_PASSWORD_ANSWER
 
 
 def answer(packet: Packet, client: NasClient, decision: Decision, salt: int) -> Answer:

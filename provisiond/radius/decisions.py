@@ -21,8 +21,11 @@ from typing import TYPE_CHECKING, Final, Protocol
 from provisiond.model.network import normalise_mac
 from provisiond.policy.auth import Accept, Reject, RejectReason
 from provisiond.radius.attributes import encode_attributes
+from provisiond.radius.authenticate import PreparedAnswer
 from provisiond.radius.errors import EncodingError
 from provisiond.radius.mschap import nt_password_hash
+from provisiond.radius.passwords import pap_block
+from provisiond.radius.wire import Code
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -45,9 +48,25 @@ class Authorizer(Protocol):
 
 
 class Decision:
-    """What to answer a user on one NAS, minus the per-request password check."""
+    """What to answer a user on one NAS, minus the per-request password check.
 
-    __slots__ = ("_nt_hash", "account_id", "attributes", "kind", "pairs", "password", "reason")
+    Besides the verdict, what every request of the user would otherwise recompute:
+    `prepared`, the Access-Accept (or the Access-Reject) with its attributes ready for
+    `PreparedReply.build`, and `pap_block`, the password as `passwords.pap_block` gives
+    it for the one-block PAP check.
+    """
+
+    __slots__ = (
+        "_nt_hash",
+        "account_id",
+        "attributes",
+        "kind",
+        "pairs",
+        "pap_block",
+        "password",
+        "prepared",
+        "reason",
+    )
 
     def __init__(
         self,
@@ -66,6 +85,12 @@ class Decision:
         self.attributes = attributes  # the Access-Accept's attributes, encoded
         self.pairs = pairs  # the same as (name, value) pairs: a session's `last_applied`
         self._nt_hash: bytes | None = None
+        self.pap_block = None if password is None else pap_block(password.encode())
+        self.prepared = (
+            PreparedAnswer(Code.ACCESS_REJECT, b"", reason)
+            if reason
+            else PreparedAnswer(Code.ACCESS_ACCEPT, attributes)
+        )
 
     def __repr__(self) -> str:
         return f"Decision(reason={self.reason!r}, account_id={self.account_id})"

@@ -37,13 +37,14 @@ class Hash(Protocol):
 
 
 def _md5_factory() -> Callable[[bytes], Hash]:
-    """`functools.partial` over the constructor: a C-level call, no Python frame per hash."""
+    """The built-in constructor itself: `usedforsecurity` only matters to OpenSSL (FIPS),
+    and a `functools.partial` passing it cost 0.1 µs per call, one keyword dict each."""
     try:
         builtin = importlib.import_module("_md5")
     except ImportError:  # an interpreter built without it: OpenSSL's is correct, only slower
         return functools.partial(hashlib.md5, usedforsecurity=False)
-    constructor: Callable[..., Hash] = builtin.md5
-    return functools.partial(constructor, usedforsecurity=False)
+    constructor: Callable[[bytes], Hash] = builtin.md5
+    return constructor
 
 
 md5: Final = _md5_factory()
@@ -58,9 +59,14 @@ class SharedSecret:
     """A RADIUS shared secret with the MD5 states every packet check starts from.
 
     Build one per client when the configuration is loaded, never per packet.
+
+    The states are public for the Access-Request hot path (auth.py, reply.py,
+    passwords.py), which copies them inline: a method call per digest cost ~0.1 µs, about
+    0.3 µs of the ~7 µs an Access-Request took. Always `copy()` a state before
+    `update()`; never update one in place.
     """
 
-    __slots__ = ("_inner", "_outer", "_prefix", "value")
+    __slots__ = ("hmac_inner", "hmac_outer", "prefix", "value")
 
     def __init__(self, value: bytes) -> None:
         if not value:
@@ -68,32 +74,33 @@ class SharedSecret:
         self.value = value
         key = md5_digest(value) if len(value) > _BLOCK else value
         key = key.ljust(_BLOCK, b"\x00")
-        self._inner = md5(key.translate(_IPAD))
-        self._outer = md5(key.translate(_OPAD))
-        self._prefix = md5(value)
+        self.hmac_inner = md5(key.translate(_IPAD))  # HMAC's state after the inner pad
+        self.hmac_outer = md5(key.translate(_OPAD))  # HMAC's state after the outer pad
+        self.prefix = md5(value)  # MD5's state after the secret
 
     def __repr__(self) -> str:
         return "SharedSecret(<hidden>)"  # never let a secret reach a log line
 
     def hmac_md5(self, *parts: bytes) -> bytes:
         """HMAC-MD5 (RFC 2104) keyed with the secret over the concatenated parts."""
-        inner = self._inner.copy()
+        inner = self.hmac_inner.copy()
         inner.update(b"".join(parts))  # one C call beats an update per part
-        outer = self._outer.copy()
+        outer = self.hmac_outer.copy()
         outer.update(inner.digest())
         return outer.digest()
 
     def md5_after_secret(self, data: bytes) -> bytes:
         """MD5(secret + data): the keystream block of User-Password and salt encryption."""
-        state = self._prefix.copy()
+        state = self.prefix.copy()
         state.update(data)
         return state.digest()
 
     def md5_before_secret(self, *parts: bytes) -> bytes:
         """MD5(parts + secret): the Request and Response Authenticators (RFC 2865 §3)."""
-        return md5(b"".join((*parts, self.value))).digest()
+        # A join of one part is that part; one concatenation beats a tuple of all parts.
+        return md5(b"".join(parts) + self.value).digest()
 
 
-def digests_equal(left: bytes, right: bytes) -> bool:
-    """Constant-time comparison, so a forger learns nothing from the reply timing."""
-    return hmac.compare_digest(left, right)
+digests_equal: Final[Callable[[bytes, bytes], bool]] = hmac.compare_digest
+"""Constant-time comparison, so a forger learns nothing from the reply timing (the C
+function itself: a Python wrapper cost a call layer on each of the hot path's checks)."""

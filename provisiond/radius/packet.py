@@ -5,7 +5,8 @@ of the ~110 µs per Access-Request measured for pyrad's server (docs/radius-code
 Here one walk with `struct` and byte indexing checks the framing of every attribute and
 keeps only the values provisiond reads: the first instance of each kept type, every
 Proxy-State in order, every Vendor-Specific raw, and where the Message-Authenticator
-sits. Decoding to `int`/`str` happens only in the accessors, when a caller asks.
+sits. Decoding to `int`/`str` happens only in the accessors, when a caller asks. A
+datagram of a shape walked before is sliced instead of walked (layout.py: 1.25 µs, not 3.6).
 
 Every framing error is one `MalformedPacket`: RFC 2865 §3 drops such packets silently.
 
@@ -20,6 +21,7 @@ import struct
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from provisiond.radius.errors import MalformedPacket
+from provisiond.radius.layout import LayoutCache, confirm
 from provisiond.radius.wire import (
     ACCT_DELAY_TIME,
     ACCT_INPUT_GIGAWORDS,
@@ -74,7 +76,7 @@ _PREFIX_TYPES: Final = (FRAMED_IPV6_PREFIX, DELEGATED_IPV6_PREFIX)
 _MESSAGE_AUTHENTICATOR_SIZE: Final = 18  # whole attribute: header and 16-octet HMAC-MD5
 # Asked of every Access-Request (is it MS-CHAPv2?): computed once, not per request.
 _MS_CHAP_CHALLENGE_KEY: Final = vendor_key(VENDOR_MICROSOFT, MS_CHAP_CHALLENGE)
-_MS_CHAP2_RESPONSE_KEY: Final = vendor_key(VENDOR_MICROSOFT, MS_CHAP2_RESPONSE)
+MS_CHAP2_RESPONSE_KEY: Final = vendor_key(VENDOR_MICROSOFT, MS_CHAP2_RESPONSE)
 
 # Allowed value sizes, as ranges: `len(value) in size` is one cheap test per attribute.
 _ANY: Final = range(254)
@@ -181,7 +183,7 @@ class Packet(NamedTuple):
 
     @property
     def ms_chap2_response(self) -> bytes | None:
-        return self.attributes.get(_MS_CHAP2_RESPONSE_KEY)
+        return self.attributes.get(MS_CHAP2_RESPONSE_KEY)
 
     @property
     def nas_ip_address(self) -> str | None:
@@ -340,26 +342,57 @@ def _walk(raw: bytes, length: int) -> _Walk:
     return kept, proxy_state, vendor_specific, authenticator_at
 
 
+# What parse remembers of the datagram shapes it has walked (radius/layout.py).
+LAYOUTS: Final = LayoutCache(_KEPT, _KEPT_MICROSOFT)
+_LAYOUTS_BY_KEY: Final = LAYOUTS.by_key
+_new_packet: Final = tuple.__new__  # Packet(...) without NamedTuple's Python-level __new__
+
+
 def parse(datagram: bytes) -> Packet:
     """Parse and frame-check one datagram; `MalformedPacket` is the only error it raises."""
     size = len(datagram)
     if size < HEADER_SIZE:
         raise MalformedPacket(f"{size} octets, shorter than the RADIUS header")
     code, identifier, length = _HEADER.unpack_from(datagram)
-    if not HEADER_SIZE <= length <= min(size, MAX_PACKET_SIZE):
+    if not HEADER_SIZE <= length <= size or length > MAX_PACKET_SIZE:
         raise MalformedPacket(f"Length field {length} for a {size}-octet datagram")
     if code not in _KNOWN_CODES:
         raise MalformedPacket(f"unknown code {code}")
     # RFC 2865 §3: octets beyond Length are padding, ignored (and not authenticated).
     raw = datagram if length == size else datagram[:length]
-    kept, proxy_state, vendor_specific, authenticator_at = _walk(raw, length)
-    return Packet(
-        code,
-        identifier,
-        raw[4:HEADER_SIZE],
-        raw,
-        kept,
-        tuple(proxy_state),
-        tuple(vendor_specific),
-        authenticator_at,
+    key = (length << 8) | code  # layout.layout_key, inlined: this runs per datagram
+    layouts = _LAYOUTS_BY_KEY.get(key)  # LAYOUTS.find, inlined for its usual case:
+    layout = None
+    if layouts is not None:
+        number = int.from_bytes(raw)
+        layout = layouts[0]  # the shape seen most: confirmed here, the others in `confirm`
+        if number & layout.mask != layout.expected:
+            layout = confirm(number, layouts)
+    if layout is None:
+        kept, proxy, vendor, authenticator_at = _walk(raw, length)
+        LAYOUTS.missed(raw, key)
+        return Packet(
+            code,
+            identifier,
+            raw[4:HEADER_SIZE],
+            raw,
+            kept,
+            tuple(proxy),
+            tuple(vendor),
+            authenticator_at,
+        )
+    # A known shape: the values are sliced out in C.
+    values, proxy_state, vendor_specific = layout.values, layout.proxy_state, layout.vendor_specific
+    return _new_packet(
+        Packet,
+        (
+            code,
+            identifier,
+            raw[4:HEADER_SIZE],
+            raw,
+            {} if values is None else dict(zip(layout.kinds, values.unpack_from(raw), strict=True)),
+            () if proxy_state is None else proxy_state.unpack_from(raw),
+            () if vendor_specific is None else vendor_specific.unpack_from(raw),
+            layout.message_authenticator_at,
+        ),
     )

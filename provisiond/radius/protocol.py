@@ -10,7 +10,9 @@ Per datagram, in order: the source must be a configured NAS; a retransmission ge
 cached answer; the packet must parse, come from a known client (NAS-Identifier where
 several share the address), carry a valid Request Authenticator (accounting) and a
 valid Message-Authenticator where one is present or required. Anything else is dropped
-and counted by reason.
+and counted by reason. An Access-Request on the auth port, the hot path, makes these
+checks in one flat method (`RadiusProtocol._access_request`) and is answered from the
+user's prepared reply (docs/radius-codec.md); every other datagram takes `_receive`.
 """
 
 from __future__ import annotations
@@ -18,11 +20,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 
 from provisiond.radius import authenticate
-from provisiond.radius.accounting import AcctRecord, terminate_cause
+from provisiond.radius.acct_request import read_record, session_id_of, username_of
 from provisiond.radius.acct_writer import Pending
 from provisiond.radius.auth import (
     HASHED_REQUESTS,
@@ -35,10 +36,11 @@ from provisiond.radius.errors import MalformedPacket
 from provisiond.radius.packet import parse
 from provisiond.radius.reply import build_reply
 from provisiond.radius.stats import DropReason, RequestType
-from provisiond.radius.wire import ACCT_DELAY_TIME, HEADER_SIZE, AcctStatusType, Code
+from provisiond.radius.wire import HEADER_SIZE, USER_NAME, AcctStatusType, Code
 
 if TYPE_CHECKING:
     from provisiond.model.clock import Clock
+    from provisiond.radius.accounting import AcctRecord
     from provisiond.radius.acct_writer import AccountingWriter
     from provisiond.radius.clients import NasClient, NasTable
     from provisiond.radius.decisions import DecisionCache
@@ -50,19 +52,18 @@ log = logging.getLogger(__name__)
 Address: TypeAlias = tuple[Any, ...]
 """A source address as the socket gives it: (host, port) or IPv6's 4-tuple."""
 
-MAX_DELAY: Final = 86_400  # seconds of Acct-Delay-Time believed; more is a broken NAS
 # Plain ints for the per-packet comparisons: reading an enum member costs ~60 ns in
 # CPython 3.11 (a class attribute lookup through EnumType), a module global ~10 ns.
 _ACCESS_REQUEST: Final = int(Code.ACCESS_REQUEST)
 _STATUS_SERVER: Final = int(Code.STATUS_SERVER)
-_AUTH_CODES: Final = frozenset({Code.ACCESS_REQUEST, Code.STATUS_SERVER})
+_START: Final = int(AcctStatusType.START)
+# What the auth port's general path admits: its Access-Requests take `_access_request`.
+_AUTH_CODES: Final = frozenset({Code.STATUS_SERVER})
 _ACCT_CODES: Final = frozenset({Code.ACCOUNTING_REQUEST, Code.STATUS_SERVER})
 _SESSION_STATUSES: Final = frozenset(
     {AcctStatusType.START, AcctStatusType.INTERIM_UPDATE, AcctStatusType.STOP}
 )
 _NAS_STATUSES: Final = frozenset({AcctStatusType.ACCOUNTING_ON, AcctStatusType.ACCOUNTING_OFF})
-# Framed-IP-Address values that name no address (RFC 2865 §5.8): not a session address.
-_NOT_ADDRESSES: Final = frozenset({"0.0.0.0", "255.255.255.255", "255.255.255.254"})  # noqa: S104
 
 
 def _duplicate_type(code: int, *, accounting: bool) -> RequestType:
@@ -137,11 +138,12 @@ class Handler:
         if code == _STATUS_SERVER or (
             code == _ACCESS_REQUEST and client.require_message_authenticator
         ):
-            self._missing(packet, client)
+            self.missing(packet, client)
             return False
         return True
 
-    def _missing(self, packet: Packet, client: NasClient) -> None:
+    def missing(self, packet: Packet, client: NasClient) -> None:
+        """Drop a request without the Message-Authenticator its client must send."""
         self.stats.drop(DropReason.MISSING_MESSAGE_AUTHENTICATOR)
         if client.name not in self.warned:
             self.warned.add(client.name)
@@ -162,51 +164,52 @@ class Handler:
 
     # -- authentication ----------------------------------------------------------------
 
-    def access(self, packet: Packet, client: NasClient) -> bytes:
-        """The reply to an Access-Request, counted."""
-        decision = self.decisions.get(client.name, packet.user_name or b"")
-        salt = secrets.randbits(16) if packet.ms_chap2_response is not None else 0
-        answer = authenticate.answer(packet, client, decision, salt)
-        if answer.reason:
+    def answer_access(self, packet: Packet, client: NasClient) -> bytes:
+        """The reply to an admitted Access-Request, counted.
+
+        PAP, CHAP and MAC requests are answered with the decision's prepared reply
+        (`authenticate.prepared_answer`); MS-CHAPv2 ones, whose replies carry values
+        computed per request, through `authenticate.answer` and `build_reply`.
+        """
+        decision = self.decisions.get(client.name, packet.attributes.get(USER_NAME) or b"")
+        prepared = authenticate.prepared_answer(packet, client, decision)
+        if prepared is None:
+            answer = authenticate.answer(packet, client, decision, secrets.randbits(16))
+            self._count_access(answer.reason)
+            return build_reply(packet, answer.code, client.secret, answer.attributes)
+        if prepared.reason:
+            self._count_access(prepared.reason)
+        else:
+            self.stats.accepted.value += 1  # _count_access, inlined for the common case
+        return prepared.build(packet, client.secret)
+
+    def _count_access(self, reason: str) -> None:
+        if reason:
             self.stats.rejected.value += 1
-            self.stats.reject(answer.reason)
+            self.stats.reject(reason)
         else:
             self.stats.accepted.value += 1
-        return build_reply(packet, answer.code, client.secret, answer.attributes)
 
     # -- accounting --------------------------------------------------------------------
 
     def record(self, packet: Packet, client: NasClient, status: int) -> AcctRecord:
         """What the session table needs from an Accounting-Request."""
-        delay = min(max(packet.integer(ACCT_DELAY_TIME) or 0, 0), MAX_DELAY)
-        username = packet.user_name or b""
-        name = username.decode("utf-8", "backslashreplace")
-        session_id = packet.acct_session_id or ""
         account_id, applied = None, None
         if status in _SESSION_STATUSES:
-            if status != AcctStatusType.START:  # an open session keeps its account
-                account_id = self.writer.open_account((client.name, session_id, name))
+            username = username_of(packet)
+            if status != _START:  # an open session keeps its account
+                name = username.decode("utf-8", "backslashreplace")
+                account_id = self.writer.open_account((client.name, session_id_of(packet), name))
             if account_id is None:
                 decision = self.decisions.get(client.name, username)
                 account_id = decision.account_id
                 applied = decision.pairs if decision.accepted else None
-        framed_ip = packet.framed_ip_address
-        return AcctRecord(
+        return read_record(
+            packet,
             nas=client.name,
             status=status,
-            acct_session_id=session_id,
-            username=name,
-            at=self.clock.now() - timedelta(seconds=delay),
+            arrived=self.clock.now(),
             account_id=account_id,
-            framed_ip=None if framed_ip in _NOT_ADDRESSES else framed_ip,
-            framed_ipv6_prefix=packet.framed_ipv6_prefix,
-            delegated_ipv6_prefix=packet.delegated_ipv6_prefix,
-            nas_ip_address=packet.nas_ip_address,
-            nas_identifier=packet.nas_identifier,
-            input_octets=packet.acct_input_octets64,
-            output_octets=packet.acct_output_octets64,
-            session_time=packet.acct_session_time,
-            terminate_cause=terminate_cause(packet.acct_terminate_cause),
             last_applied=applied,
         )
 
@@ -246,9 +249,55 @@ class RadiusProtocol(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: Address) -> None:
         try:
-            self._receive(data, addr)
+            if self.accounting or len(data) < HEADER_SIZE or data[0] != _ACCESS_REQUEST:
+                self._receive(data, addr)
+            else:
+                self._access_request(data, addr)
         except Exception:  # noqa: BLE001 - a bad packet must never take the server down
             self._handler.internal_error()
+
+    def _access_request(self, data: bytes, addr: Address) -> None:
+        """An Access-Request on the auth port (`data` has a header), start to finish.
+
+        The hot path: the checks of `_receive` and `Handler.admit`, in the same order and
+        with the same drops, written out in one frame with locals. Every call layer and
+        attribute lookup here is paid per request (DESIGN.md §8, docs/radius.md).
+        """
+        handler = self._handler
+        now = self._monotonic()
+        key = request_key(addr[0], addr[1], data)
+        cached = self._cache.get(key, now)
+        if cached is not None:
+            self._duplicate(cached, key, addr)
+            return
+        candidates = handler.table.candidates(addr[0])
+        if not candidates:
+            handler.stats.drop(DropReason.UNKNOWN_CLIENT)
+            return
+        try:
+            packet = parse(data)
+        except MalformedPacket:
+            handler.stats.drop(DropReason.MALFORMED)
+            return
+        # NAS-Identifier is decoded only where several NAS share the address.
+        client = (
+            candidates[0] if len(candidates) == 1 else select(candidates, packet.nas_identifier)
+        )
+        if client is None:
+            handler.stats.drop(DropReason.UNKNOWN_CLIENT)
+            return
+        if packet.message_authenticator_at >= 0:
+            if not verify_request_message_authenticator(packet, client.secret):
+                handler.stats.drop(DropReason.BAD_MESSAGE_AUTHENTICATOR)
+                return
+        elif client.require_message_authenticator:
+            handler.missing(packet, client)
+            return
+        reply = handler.answer_access(packet, client)
+        self._cache.put(key, reply, now)
+        if self.transport is not None:
+            self.transport.sendto(reply, addr)
+        self._auth_latency.observe(self._monotonic() - now)
 
     def _receive(self, data: bytes, addr: Address) -> None:
         handler = self._handler
@@ -265,25 +314,26 @@ class RadiusProtocol(asyncio.DatagramProtocol):
         packet, client = admitted
         if packet.code == _STATUS_SERVER:
             self._status(packet, client, key, addr, started)
-        elif self.accounting:
+        else:  # an Accounting-Request: the auth port admits only Status-Server here
             self._accounting_request(packet, client, key, addr, started)
-        else:
-            self._send(key, handler.access(packet, client), addr, started)
-            self._auth_latency.observe(self._monotonic() - started)
 
     def _replayed(self, key: bytes, addr: Address, now: float) -> bool:
         """RFC 5080 §2.2.2: a retransmission gets the first answer, or waits for it."""
         cached = self._cache.get(key, now)
         if cached is None:
             return False
+        self._duplicate(cached, key, addr)
+        return True
+
+    def _duplicate(self, cached: bytes, key: bytes, addr: Address) -> None:
+        """Resend the cached answer, or drop the duplicate of a request in progress."""
         stats = self._handler.stats
         if cached == PENDING:
             stats.drop(DropReason.IN_PROGRESS)
-            return True
+            return
         if self.transport is not None:
             self.transport.sendto(cached, addr)
         stats.duplicates[_duplicate_type(key[0], accounting=self.accounting)].inc()
-        return True
 
     def _send(self, key: bytes, reply: bytes, addr: Address, now: float) -> None:
         self._cache.put(key, reply, now)

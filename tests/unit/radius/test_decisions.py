@@ -132,3 +132,17 @@ def test_a_full_nas_cache_starts_over(
     for username in (b"alice", b"bob", b"carol"):
         cache.get("core", username)
     assert len(cache) == 1
+
+
+def test_a_decision_prepares_its_answer_and_password_once(dictionary: Dictionary) -> None:
+    cache = DecisionCache(world.engine(), dictionary)
+    alice = cache.get("core", b"alice")
+    assert (alice.prepared.code, alice.prepared.reason) == (2, "")  # Access-Accept
+    assert alice.prepared.attributes == alice.attributes
+    assert alice.pap_block == int.from_bytes(world.ALICE_PASSWORD.encode().ljust(16, b"\x00"))
+    carol = cache.get("core", b"carol")
+    assert (carol.prepared.code, carol.prepared.reason) == (3, "inactive")  # Access-Reject
+    assert carol.prepared.attributes == b""
+    mac = cache.get("core", world.MAC.encode())
+    assert mac.pap_block is None  # no password
+    assert decisions.Decision(password="p" * 17).pap_block is None  # more than one block

@@ -4,7 +4,7 @@ import gc
 
 import pytest
 
-from provisiond.radius.dedup import PENDING, DuplicateCache, request_key
+from provisiond.radius.dedup import DRAIN_STEP, PENDING, DuplicateCache, request_key
 
 DATAGRAM = bytes((1, 7, 0, 20)) + bytes(range(16))
 
@@ -81,3 +81,54 @@ def test_replacing_an_entry_moves_it_to_the_back() -> None:
 def test_nonsense_limits_are_refused(ttl: float, max_entries: int) -> None:
     with pytest.raises(ValueError, match="positive"):
         DuplicateCache(ttl=ttl, max_entries=max_entries)
+
+
+def test_an_entry_lives_at_least_ttl_and_at_most_a_tenth_more() -> None:
+    cache = DuplicateCache(ttl=5.0)
+    cache.put(b"early", b"1", now=0.0)
+    cache.put(b"late", b"2", now=0.4)  # same generation (ttl / 10): it expires with "late"
+    assert cache.get(b"early", now=4.999) == b"1"
+    assert cache.get(b"early", now=5.2) == b"1"  # kept up to ttl / 10 longer
+    assert cache.get(b"late", now=5.399) == b"2"
+    assert cache.get(b"early", now=5.4) is None
+    assert cache.get(b"late", now=5.4) is None
+
+
+def test_expired_entries_are_dropped_a_few_per_store() -> None:
+    cache = DuplicateCache(ttl=5.0)
+    for i in range(100):
+        cache.put(i.to_bytes(2), b"r", now=i / 1000)
+    cache.put(b"new", b"r", now=20.0)
+    # No stall: one store drops DRAIN_STEP expired entries, not the whole generation ...
+    assert len(cache) == 101 - DRAIN_STEP
+    # ... and an expired entry is never served while it waits to be dropped.
+    assert cache.get((99).to_bytes(2), now=20.0) is None
+    for i in range(20):
+        cache.put(b"more" + bytes((i,)), b"r", now=20.0)
+    assert len(cache) == 21
+    cache.expire(now=100.0)
+    assert len(cache) == 0
+
+
+def test_a_key_stored_again_outlives_its_first_generation() -> None:
+    cache = DuplicateCache(ttl=5.0)
+    cache.start(b"k", now=0.0)
+    cache.forget(b"k")
+    cache.start(b"k", now=3.0)  # the NAS retransmitted after the first was shed
+    cache.put(b"other", b"r", now=6.0)  # the first generation expires and is drained
+    cache.expire(now=6.0)
+    assert cache.get(b"k", now=7.9) == PENDING
+    cache.put(b"k", b"reply", now=7.9)
+    cache.expire(now=12.0)  # the generations of both starts have expired
+    assert cache.get(b"k", now=12.8) == b"reply"
+    assert cache.get(b"k", now=12.9) is None
+
+
+def test_the_bound_holds_across_generations_oldest_first() -> None:
+    cache = DuplicateCache(ttl=5.0, max_entries=10)
+    for i in range(30):
+        cache.put(bytes((i,)), bytes((i,)), now=i * 0.1)
+        assert len(cache) <= 10
+    assert [cache.get(bytes((i,)), now=3.0) for i in range(19, 30)] == [None] + [
+        bytes((i,)) for i in range(20, 30)
+    ]

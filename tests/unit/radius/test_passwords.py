@@ -84,3 +84,30 @@ def test_chap_rejects_a_malformed_chap_password() -> None:
     assert not passwords.chap_verify(
         bytes(16), b"pw", chap_challenge=None, authenticator=AUTHENTICATOR
     )
+
+
+@given(
+    password=st.binary(max_size=20),
+    sent=st.binary(min_size=1, max_size=16),
+    authenticator=st.binary(min_size=16, max_size=16),
+    tamper=st.booleans(),
+)
+def test_the_one_block_pap_check_agrees_with_pap_verify(
+    password: bytes, sent: bytes, authenticator: bytes, *, tamper: bool
+) -> None:
+    block = passwords.pap_block(password)
+    if len(password) > 16 or password.endswith(b"\x00"):
+        assert block is None  # left to pap_verify
+        return
+    assert block is not None
+    for candidate in (sent, password or b"x"):
+        hidden = bytearray(passwords.pap_encode(candidate, SHARED, authenticator))
+        if tamper:
+            hidden[0] ^= 1
+        expected = passwords.pap_verify(bytes(hidden), password, SHARED, authenticator)
+        assert passwords.pap_verify_block(bytes(hidden), block, SHARED, authenticator) == expected
+
+
+def test_the_one_block_pap_check_takes_one_block_only() -> None:
+    with pytest.raises(ValueError, match="one-block"):
+        passwords.pap_verify_block(bytes(32), 0, SHARED, AUTHENTICATOR)

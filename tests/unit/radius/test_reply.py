@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pyrad import packet as pyrad_packet
 
 from provisiond.radius.attributes import encode_attributes
 from provisiond.radius.errors import EncodingError, InvalidReplyError, MalformedPacket
 from provisiond.radius.packet import parse
-from provisiond.radius.reply import build_reply, parse_reply
+from provisiond.radius.reply import PreparedReply, build_reply, parse_reply
 from provisiond.radius.request import build_request
 from provisiond.radius.wire import (
     MESSAGE_AUTHENTICATOR,
@@ -197,3 +199,33 @@ def test_parse_reply_round_trip_with_a_pyrad_nas(dictionary: Dictionary) -> None
             request_identifier=request.identifier,
             request_authenticator=request.authenticator,
         )
+
+
+@given(
+    code=st.sampled_from([Code.ACCESS_REQUEST, Code.STATUS_SERVER]),
+    identifier=st.integers(0, 255),
+    authenticator=st.binary(min_size=16, max_size=16),
+    attributes=st.binary(max_size=300),
+    proxy_state=st.lists(st.binary(min_size=1, max_size=20), max_size=2),
+    reply_code=st.sampled_from([Code.ACCESS_ACCEPT, Code.ACCESS_REJECT]),
+)
+def test_a_prepared_reply_is_build_reply_byte_for_byte(
+    *,
+    code: int,
+    identifier: int,
+    authenticator: bytes,
+    attributes: bytes,
+    proxy_state: list[bytes],
+    reply_code: int,
+) -> None:
+    body = b"".join(encode_attribute(PROXY_STATE, value) for value in proxy_state)
+    request = parse(bytes((code, identifier)) + (20 + len(body)).to_bytes(2) + authenticator + body)
+    prepared = PreparedReply(reply_code, attributes)
+    assert prepared.build(request, SHARED) == build_reply(request, reply_code, SHARED, attributes)
+
+
+def test_a_prepared_reply_over_4096_octets_is_refused(dictionary: Dictionary) -> None:
+    request = parse(raw(access_request(dictionary, User_Name="alice")))
+    prepared = PreparedReply(Code.ACCESS_ACCEPT, encode_attribute(18, b"x" * 253) * 17)
+    with pytest.raises(EncodingError):
+        prepared.build(request, SHARED)
