@@ -13,15 +13,15 @@ closed, whatever its NAS.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from provisiond.model.usage import Traffic
 from provisiond.radius import accounting
+from provisiond.radius.accounting import AcctRecord
 from provisiond.radius.wire import AcctStatusType
 from provisiond.store.sessions import SessionState
 
@@ -30,9 +30,15 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from provisiond.model.device_state import SessionAddress
-    from provisiond.radius.accounting import AcctRecord
     from provisiond.store.sessions import JsonObject, Pairs, SessionKey, SessionRow
     from provisiond.store.usage_totals import UsageRow
+
+
+# Plain ints, compared per record (an enum member read costs a class attribute lookup).
+_START: Final = int(AcctStatusType.START)
+_INTERIM: Final = int(AcctStatusType.INTERIM_UPDATE)
+_STOP: Final = int(AcctStatusType.STOP)
+_NAS_REBOOTS: Final = frozenset({AcctStatusType.ACCOUNTING_ON, AcctStatusType.ACCOUNTING_OFF})
 
 
 class StaleRule(StrEnum):
@@ -92,6 +98,9 @@ class Changes:
 
     rows: dict[int, SessionRow] = field(default_factory=dict)  # final state of each row
     new_ids: set[int] = field(default_factory=set)
+    # Each changed row as stored before the batch, so that only the columns that moved are
+    # written (store/session_writes.py).
+    stored: dict[int, SessionRow] = field(default_factory=dict)
     accounts: set[int] = field(default_factory=set)
     stale: Counter[StaleRule] = field(default_factory=Counter)
     closed: int = 0  # sessions closed, by a Stop or as stale
@@ -116,13 +125,24 @@ class Changes:
             octets_out = max(0, after.input_octets - before.input_octets)
         self.traffic.append(Traffic(account_id, start, after.updated_at, octets_in, octets_out))
 
+    def track(self, row: SessionRow) -> None:
+        """`row` is about to change: remember it as stored, unless this batch created it
+        (the first version seen in a batch is the stored one)."""
+        if row.id not in self.new_ids and row.id not in self.stored:
+            self.stored[row.id] = row
+
     @property
     def inserted(self) -> list[SessionRow]:
         return [row for row_id, row in self.rows.items() if row_id in self.new_ids]
 
     @property
-    def updated(self) -> list[SessionRow]:
-        return [row for row_id, row in self.rows.items() if row_id not in self.new_ids]
+    def updated(self) -> list[tuple[SessionRow | None, SessionRow]]:
+        stored = self.stored
+        return [
+            (stored.get(row_id), row)
+            for row_id, row in self.rows.items()
+            if row_id not in self.new_ids
+        ]
 
 
 class SessionBook:
@@ -239,9 +259,12 @@ class SessionBook:
         """Apply events in order. `closed` holds the newest closed row of the keys of
         Interims and Stops that were not open when the batch began."""
         changes = Changes(latest_closed=dict(closed))
+        record, by_event = self._record, changes.closed_by_event
         for event in events:
             before = changes.closed
-            if isinstance(event, Sweep):
+            if type(event) is AcctRecord:  # nearly every event: asked first, and exactly
+                record(event, changes)
+            elif isinstance(event, Sweep):
                 self._sweep(event, changes)
             elif isinstance(event, NasReboot):
                 self._close_nas(event.nas, event.at, changes)
@@ -250,20 +273,20 @@ class SessionBook:
             elif isinstance(event, CloseSession):
                 self._close_one(event, changes)
             else:
-                self._record(event, changes)
-            changes.closed_by_event.append(changes.closed - before)
+                record(event, changes)
+            by_event.append(changes.closed - before)
         return changes
 
     def _record(self, record: AcctRecord, changes: Changes) -> None:
         status = record.status
-        if status in (AcctStatusType.ACCOUNTING_ON, AcctStatusType.ACCOUNTING_OFF):
-            self._close_nas(record.nas, record.at, changes)
-        elif status == AcctStatusType.START:
-            self._start(record, changes)
-        elif status == AcctStatusType.INTERIM_UPDATE:
+        if status == _INTERIM:
             self._interim(record, changes)
-        elif status == AcctStatusType.STOP:
+        elif status == _START:
+            self._start(record, changes)
+        elif status == _STOP:
             self._stop(record, changes)
+        elif status in _NAS_REBOOTS:
+            self._close_nas(record.nas, record.at, changes)
 
     def _start(self, record: AcctRecord, changes: Changes) -> None:
         current = self._open.get(record.key)
@@ -286,6 +309,7 @@ class SessionBook:
             self._put(row, changes)
             changes.count(None, row)
         elif previous.terminate_cause == accounting.STALE:
+            changes.track(previous)
             row = accounting.reopened(previous, record)
             self._put(row, changes)
             changes.count(previous, row)
@@ -294,6 +318,7 @@ class SessionBook:
     def _stop(self, record: AcctRecord, changes: Changes) -> None:
         current = self._open.get(record.key)
         if current is not None:
+            changes.track(current)
             self._remove(current)
             row = accounting.stopped(current, record)
             self._changed(row, changes)
@@ -317,8 +342,7 @@ class SessionBook:
         row = self.by_id(patch.session_id)
         if row is None:
             return
-        updated = dataclasses.replace(
-            row,
+        updated = row._replace(
             last_applied=row.last_applied if patch.last_applied is None else patch.last_applied,
             last_coa=row.last_coa if patch.last_coa is None else patch.last_coa,
             external_override=(
@@ -334,9 +358,9 @@ class SessionBook:
         row = self.by_id(close.session_id)
         if row is None:
             return
+        changes.track(row)
         self._remove(row)
-        closed = dataclasses.replace(
-            row,
+        closed = row._replace(
             state=SessionState.CLOSED,
             terminate_cause=close.cause,
             updated_at=max(row.updated_at, close.at),
@@ -351,6 +375,7 @@ class SessionBook:
         return self._last_id
 
     def _close(self, row: SessionRow, at: datetime, rule: StaleRule, changes: Changes) -> None:
+        changes.track(row)
         self._remove(row)
         self._changed(accounting.closed_stale(row, at), changes)
         changes.stale[rule] += 1
@@ -382,6 +407,14 @@ class SessionBook:
         key = row.key
         previous = self._open.get(key)
         if previous is not None:
+            changes.track(previous)
+            if _same_claims(previous, row) and all(
+                self._by_address.get(address) == key for address in accounting.addresses(row)
+            ):
+                # An Interim-Update, most often: every index stays as it is.
+                self._open[key] = row
+                changes.rows[row.id] = row
+                return
             self._remove(previous)
         for address in accounting.addresses(row):
             holder = self._by_address.get(address)
@@ -396,6 +429,17 @@ class SessionBook:
             self._by_account.setdefault(row.account_id, set()).add(key)
             if previous is None or _moved(previous, row):
                 changes.accounts.add(row.account_id)
+
+
+def _same_claims(previous: SessionRow, row: SessionRow) -> bool:
+    """Whether the row keeps its id, owner and addresses (so every index stays)."""
+    return (
+        previous.id == row.id
+        and previous.account_id == row.account_id
+        and previous.framed_ip == row.framed_ip
+        and previous.framed_ipv6_prefix == row.framed_ipv6_prefix
+        and previous.delegated_ipv6_prefix == row.delegated_ipv6_prefix
+    )
 
 
 def _moved(previous: SessionRow, row: SessionRow) -> bool:

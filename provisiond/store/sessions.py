@@ -12,13 +12,15 @@ table), starting after `load_open`'s highest id, so a batch inserts with one
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, TypeAlias, TypeVar
 
 import sqlalchemy as sa
 
-from provisiond.store import usage_totals
+from provisiond.store import session_writes, usage_totals
+from provisiond.store.bulk import BulkUnavailable
+from provisiond.store.session_writes import SessionWriter
 from provisiond.store.tables import sessions as table
 
 if TYPE_CHECKING:
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import RowMapping
     from sqlalchemy.ext.asyncio import AsyncConnection
 
+    from provisiond.store.bulk import Statement
     from provisiond.store.store import Store
     from provisiond.store.usage_totals import UsageRow
 
@@ -48,9 +51,13 @@ class SessionState(StrEnum):
     CLOSED = "closed"
 
 
-@dataclass(frozen=True, slots=True)
-class SessionRow:
-    """One session as stored. Octets are 64-bit (Gigawords included); times are UTC."""
+class SessionRow(NamedTuple):
+    """One session as stored. Octets are 64-bit (Gigawords included); times are UTC.
+
+    A NamedTuple, not a frozen dataclass: accounting builds one per record, and a frozen
+    dataclass of twenty fields cost 2.1 us to build and 4.6 us to `replace`, a tuple
+    0.4 us and 1.1 us (bench/radius.py measures the accounting path per record).
+    """
 
     id: int
     nas: str
@@ -83,19 +90,20 @@ class SessionRow:
 
 
 class RowChanges(Protocol):
-    """What a decision wants written: new rows, and new states of stored rows."""
+    """What a decision wants written: new rows, and new states of stored rows (each with
+    the row as it is stored, or None when not known: then every column is written)."""
 
     @property
     def inserted(self) -> Sequence[SessionRow]: ...
 
     @property
-    def updated(self) -> Sequence[SessionRow]: ...
+    def updated(self) -> Sequence[tuple[SessionRow | None, SessionRow]]: ...
 
 
 C = TypeVar("C", bound=RowChanges)
 
 
-_FIELDS: Final = tuple(field.name for field in fields(SessionRow))
+_FIELDS: Final = SessionRow._fields
 
 
 def _values(row: SessionRow) -> dict[str, object]:
@@ -119,30 +127,10 @@ def _row(mapping: RowMapping) -> SessionRow:
     return SessionRow(**values)
 
 
-# A stored row's key and start never change (`accounting` replaces only other fields),
-# so an update leaves them out: fewer values to bind per row, and SQLite need not touch
-# the key index (an accounting commit updates a row for every Interim and Stop).
-_FIXED: Final = frozenset({"id", "nas", "acct_session_id", "username", "started_at"})
-_UPDATED: Final = tuple(column.name for column in table.c if column.name not in _FIXED)
-_UPDATE: Final = (
-    table.update()
-    .where(table.c.id == sa.bindparam("row_id"))
-    .values({name: sa.bindparam(name, type_=table.c[name].type) for name in _UPDATED})
-)
-
-
 async def save(conn: AsyncConnection, changes: RowChanges) -> None:
-    """Insert the new rows and overwrite the changed ones, each kind in one executemany."""
-    if changes.inserted:
-        await conn.execute(table.insert(), [_values(row) for row in changes.inserted])
-    if changes.updated:
-        params = []
-        for row in changes.updated:
-            values = _values(row)
-            update = {name: values[name] for name in _UPDATED}
-            update["row_id"] = row.id
-            params.append(update)
-        await conn.execute(_UPDATE, params)
+    """Insert the new rows and write the changed columns of the others, through
+    SQLAlchemy (any dialect; `SessionStore.commit` prefers the driver's bulk path)."""
+    await session_writes.write(conn, changes.inserted, changes.updated, _values)
 
 
 async def open_rows(conn: AsyncConnection) -> list[SessionRow]:
@@ -165,7 +153,7 @@ def _of_key(key: SessionKey) -> sa.Select[Any]:
 
 
 async def latest_closed(
-    conn: AsyncConnection, keys: Collection[SessionKey]
+    conn: AsyncConnection, *, keys: Collection[SessionKey]
 ) -> dict[SessionKey, SessionRow]:
     """The newest closed row of each key that has one (late Stops and Interims ask)."""
     found: dict[SessionKey, SessionRow] = {}
@@ -187,6 +175,8 @@ class SessionStore:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._writer = SessionWriter()
+        self._bulk = True  # until the driver says it cannot (`store.bulk`)
 
     async def load_open(self) -> tuple[list[SessionRow], int]:
         """The open sessions, and the highest id ever stored (the next id is one more)."""
@@ -203,22 +193,49 @@ class SessionStore:
         *,
         usage: Callable[[C], Sequence[UsageRow]] | None = None,
     ) -> C:
-        """One transaction: read the newest closed rows of `lookup`, let `decide` work out
-        the changes from them (it must not await), write the changes, COMMIT.
+        """Read the newest closed rows of `lookup`, let `decide` work out the changes from
+        them (it must not await), and write the changes in one transaction.
 
         `usage` gives the usage the changes carry (DESIGN.md §6), added in the same
         transaction: the traffic of a record is counted exactly when the record is stored.
+
+        The read is a job of its own before the write: only this writer (the accounting
+        writer's one batch at a time) changes session rows, so nothing can change them in
+        between. The write goes to the driver in one hand-off (`store.bulk`) where it can.
         """
+        closed = await self._store.write(partial(latest_closed, keys=lookup)) if lookup else {}
+        changes = decide(closed)
+        rows = usage(changes) if usage is not None else ()
+        planned = self._planned(changes, rows) if self._bulk else None
+        if planned is not None:
+            try:
+                await self._store.write_bulk(planned)
+            except BulkUnavailable:
+                self._bulk = False  # this store's driver cannot: SQLAlchemy from now on
+            else:
+                return changes
 
-        async def job(conn: AsyncConnection) -> C:
-            closed = await latest_closed(conn, lookup) if lookup else {}
-            changes = decide(closed)
+        async def job(conn: AsyncConnection) -> None:
             await save(conn, changes)
-            if usage is not None:
-                await usage_totals.add(conn, usage(changes))
-            return changes
+            if rows:
+                await usage_totals.add(conn, rows)
 
-        return await self._store.write(job)
+        await self._store.write(job)
+        return changes
+
+    def _planned(self, changes: RowChanges, rows: Sequence[UsageRow]) -> list[Statement] | None:
+        """The batch as driver statements, or None where the dialect needs SQLAlchemy."""
+        dialect = self._store.dialect
+        planned = session_writes.statements(
+            dialect, self._writer, changes.inserted, changes.updated
+        )
+        if planned is None or not rows:
+            return planned
+        upsert = usage_totals.driver_upsert(dialect)
+        if upsert is None:
+            return None
+        planned.append((upsert.sql, upsert.parameters(rows)))
+        return planned
 
     async def get(self, session_id: int) -> SessionRow | None:
         async def job(conn: AsyncConnection) -> SessionRow | None:

@@ -17,6 +17,7 @@ from provisiond.model import objects
 from provisiond.model.errors import NotFoundError
 from provisiond.store import (
     audit,
+    bulk,
     constraints,
     engine,
     importer,
@@ -34,8 +35,9 @@ from provisiond.store.writer import Outcome, Writer
 
 if TYPE_CHECKING:
     import builtins
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
+    from sqlalchemy.engine import Dialect
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
     from provisiond.model.clock import Clock
@@ -242,6 +244,17 @@ class Store:
             return Outcome(await job(conn))
 
         return await self._writer.submit(wrapped)
+
+    @property
+    def dialect(self) -> Dialect:
+        """The database's SQLAlchemy dialect (what `fast_sql` compiles statements for)."""
+        return self._engine.dialect
+
+    async def write_bulk(self, statements: Sequence[bulk.Statement]) -> None:
+        """Run executemany statements (SQL in the driver's paramstyle, parameter tuples) in
+        one transaction on the writer, handed to the driver whole: the accounting commit
+        (`bulk`). Raises `BulkUnavailable` when the driver cannot; nothing is written then."""
+        await self._writer.submit_bulk(statements)
 
     async def transact(self, job: Callable[[WriteContext], Awaitable[R]], *, actor: str) -> R:
         """Run `job` in one transaction with a write context: the objects it changes

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from provisiond.model.errors import ConflictError
+from provisiond.store import bulk
 from provisiond.store import engine as engines
 from provisiond.store.errors import StoreClosedError, StoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Sequence
 
     from sqlalchemy.engine import Connection
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -48,6 +49,12 @@ class _Item:
     # Any: the queue carries jobs of every result type; `submit` restores the type.
     job: Callable[[AsyncConnection], Awaitable[Outcome[Any]]]
     future: asyncio.Future[Any]
+
+
+@dataclass(slots=True)
+class _Bulk:
+    statements: Sequence[bulk.Statement]
+    future: asyncio.Future[None]
 
 
 async def _transact(
@@ -98,7 +105,7 @@ class Writer:
     ) -> None:
         self._engine = engine
         self._publisher = publisher
-        self._queue: asyncio.Queue[_Item | None] = asyncio.Queue(maxsize=queue_size)
+        self._queue: asyncio.Queue[_Item | _Bulk | None] = asyncio.Queue(maxsize=queue_size)
         self._conn: AsyncConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -119,6 +126,15 @@ class Writer:
         await self._queue.put(_Item(job, future))
         return await future
 
+    async def submit_bulk(self, statements: Sequence[bulk.Statement]) -> None:
+        """Run executemany statements in one transaction, in turn with the jobs, handed to
+        the driver's thread whole (`bulk`); `BulkUnavailable` when the driver cannot."""
+        if self._closing or self._task is None or self._task.done():
+            raise StoreClosedError("the store is closed")
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Bulk(statements, future))
+        await future
+
     async def stop(self) -> None:
         """Run the jobs already queued, then stop and release the connection."""
         self._closing = True
@@ -136,9 +152,19 @@ class Writer:
         finally:
             self._fail_queued()
 
-    async def _execute(self, conn: AsyncConnection, item: _Item) -> None:
+    async def _execute(self, conn: AsyncConnection, item: _Item | _Bulk) -> None:
         if item.future.cancelled():
             return  # the caller gave up before the job started: skip it
+        if isinstance(item, _Bulk):
+            try:
+                await bulk.write(conn, item.statements)
+            except Exception as exc:  # noqa: BLE001 - the failure belongs to the caller
+                if not item.future.done():
+                    item.future.set_exception(translate(exc))
+                return
+            if not item.future.done():
+                item.future.set_result(None)
+            return
         try:
             outcome = await _transact(conn, item.job)
         except Exception as exc:  # noqa: BLE001 - every failure belongs to the job's caller

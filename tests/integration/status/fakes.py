@@ -8,7 +8,6 @@ handler passes the query through and the view's `next_after` back.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -36,7 +35,7 @@ def session_row(session_id: int, **changes: Any) -> SessionRow:
         updated_at=LATER,
         framed_ip=f"100.64.0.{session_id}",
     )
-    return dataclasses.replace(base, **changes)
+    return base._replace(**changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +43,7 @@ class _Inserted:
     """`store.sessions.RowChanges` for rows that are all new."""
 
     inserted: Sequence[SessionRow]
-    updated: Sequence[SessionRow] = ()
+    updated: Sequence[tuple[SessionRow | None, SessionRow]] = ()
 
 
 async def store_sessions(store: Store, rows: Sequence[SessionRow]) -> SessionStore:

@@ -54,7 +54,7 @@ ROWS = [
 @dataclasses.dataclass(frozen=True, slots=True)
 class Inserted:
     inserted: Sequence[SessionRow]
-    updated: Sequence[SessionRow] = ()
+    updated: Sequence[tuple[SessionRow | None, SessionRow]] = ()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -142,6 +141,6 @@ def test_session_addresses_are_those_of_open_sessions_of_known_accounts() -> Non
         "100.64.0.1/32",
         "2001:db8:1::/56",
     ]
-    assert accounting.session_addresses(dataclasses.replace(session, account_id=None)) == ()
-    closed = dataclasses.replace(session, state=SessionState.CLOSED)
+    assert accounting.session_addresses(session._replace(account_id=None)) == ()
+    closed = session._replace(state=SessionState.CLOSED)
     assert accounting.session_addresses(closed) == ()

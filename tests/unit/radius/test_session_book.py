@@ -44,13 +44,16 @@ def test_a_session_lives_from_start_to_stop() -> None:
     assert changes.accounts == {2}
     assert [str(a.prefix) for a in book.addresses_of(2)] == ["100.64.0.5/32"]
 
+    started = book.get(("core", "s1", "bob"))
     changes = apply(book, record(INTERIM, input_octets=10))
     assert changes.inserted == []
-    assert [r.input_octets for r in changes.updated] == [10]
+    # Each changed row comes with the row as stored, so only moved columns are written.
+    assert [(stored, r.input_octets) for stored, r in changes.updated] == [(started, 10)]
     assert changes.accounts == set()  # nothing moved: no callback
 
+    interim = book.get(("core", "s1", "bob"))
     changes = apply(book, record(STOP, terminate_cause="User-Request"))
-    assert [r.state for r in changes.updated] == [SessionState.CLOSED]
+    assert [(stored, r.state) for stored, r in changes.updated] == [(interim, SessionState.CLOSED)]
     assert changes.accounts == {2}
     assert book.addresses_of(2) == ()
     assert len(book) == 0
@@ -96,7 +99,8 @@ def test_an_interim_reopens_a_session_closed_as_stale() -> None:
     stale = row(state=SessionState.CLOSED, terminate_cause="Stale", framed_ip="100.64.0.5")
     book = SessionBook()
     changes = apply(book, record(INTERIM, input_octets=4000), closed={stale.key: stale})
-    (reopened,) = changes.updated
+    ((stored, reopened),) = changes.updated
+    assert stored == stale
     assert reopened.id == stale.id
     assert reopened.is_open
     assert changes.accounts == {2}

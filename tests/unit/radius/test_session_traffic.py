@@ -3,7 +3,6 @@ since the session's previous state, over the time since it."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 from provisiond.model.usage import Traffic
@@ -54,14 +53,14 @@ def test_a_session_first_seen_in_an_interim_or_stop_counts_its_whole_counters() 
 
 
 def test_a_stale_session_reopened_counts_from_its_closed_counters() -> None:
-    closed = dataclasses.replace(row(), state=SessionState.CLOSED, terminate_cause=STALE)
+    closed = row()._replace(state=SessionState.CLOSED, terminate_cause=STALE)
     interim = record(INTERIM, at=T0 + MINUTE, input_octets=1500, output_octets=5200)
     changes = apply(SessionBook(), interim, closed={closed.key: closed})
     assert changes.traffic == [Traffic(2, T0, T0 + MINUTE, 200, 500)]
 
 
 def test_a_late_record_for_a_stopped_session_and_unknown_users_count_nothing() -> None:
-    closed = dataclasses.replace(row(), state=SessionState.CLOSED, terminate_cause="User-Request")
+    closed = row()._replace(state=SessionState.CLOSED, terminate_cause="User-Request")
     late = record(INTERIM, at=T0 + MINUTE, input_octets=9999, output_octets=9999)
     assert apply(SessionBook(), late, closed={closed.key: closed}).traffic == []
     stranger = record(INTERIM, account_id=None, username="nobody", input_octets=5)
