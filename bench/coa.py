@@ -75,6 +75,7 @@ def _sessions(count: int) -> list[SessionRow]:
             started_at=STARTED,
             updated_at=STARTED,
             framed_ip=str(first + n),
+            nas_ip_address="127.0.0.1",  # as the simulator's accounting reports it
             last_applied=SLOW,
         )
         for n in range(1, count + 1)

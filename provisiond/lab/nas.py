@@ -1,12 +1,15 @@
 """`NasSimulator`: a RADIUS NAS for tests, demos and `provisiond lab`.
 
 Server side, it listens for CoA-Request and Disconnect-Request (RFC 5176) on a UDP port
-and, like a NAS, drops what it cannot trust: a bad Request Authenticator (a wrong
-secret), a bad or (when required) missing Message-Authenticator, an Event-Timestamp
-outside the window (§4.2), malformed packets and other codes; each drop is counted in
-`dropped` by reason. Every request it accepts is recorded in `received`, decoded with
-the dictionary, and answered per the `Behaviour` set for its kind (`nas_state`); a
-retransmission of an answered request gets the same answer again (RFC 5080 §2.2.2).
+and, like a NAS, drops what it cannot trust: a source that is not one of its
+`coa_sources` (when given: a RouterOS takes CoA from its `/radius` servers only), a bad
+Request Authenticator (a wrong secret), a bad or (when required) missing
+Message-Authenticator, an Event-Timestamp outside the window (§4.2), malformed packets
+and other codes; each drop is counted in `dropped` by reason. Every request it accepts
+is recorded in `received`, decoded with the dictionary, and answered per the
+`Behaviour` set for its kind (`nas_state`: under `apply`, a request that does not name
+this NAS by NAS-IP-Address / NAS-Identifier gets NAK 403); a retransmission of an
+answered request gets the same answer again (RFC 5080 §2.2.2).
 
 Client side, it sends what a NAS sends: Access-Request (PAP or CHAP, with
 Message-Authenticator) and Accounting-Request (Start, Interim-Update, Stop,
@@ -42,7 +45,9 @@ from provisiond.lab.nas_state import (
     ReceivedRequest,
     answer,
     decide,
+    known_source,
     rejection,
+    source_addresses,
 )
 from provisiond.radius.decoding import AttributeDecoder
 from provisiond.radius.dedup import DuplicateCache, request_key
@@ -59,7 +64,7 @@ from provisiond.radius.wire import HEADER_SIZE, USER_NAME, Code
 from provisiond.runtime.clock import SystemClock
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine, Mapping
+    from collections.abc import Coroutine, Iterable, Mapping
 
     from pyrad.dictionary import Dictionary
 
@@ -96,6 +101,7 @@ class NasSimulator:
         nas_ip_address: str | None = "127.0.0.1",
         nas_identifier: str | None = None,
         require_message_authenticator: bool = False,
+        coa_sources: Iterable[str] | None = None,
         timestamp_window: float = TIMESTAMP_WINDOW,
         timeout: float = 1.0,
         retries: int = 2,
@@ -111,6 +117,10 @@ class NasSimulator:
         self.duplicates = 0
         self.sessions = NasSessions()
         self._port = port
+        try:  # None: CoA from any source
+            self._coa_sources = None if coa_sources is None else source_addresses(coa_sources)
+        except ValueError as exc:
+            raise LabError(f"NAS simulator {name}: coa_sources: {exc}") from exc
         self._secret = SharedSecret(secret.encode())
         self._window = timestamp_window
         self._clock: Clock = clock or SystemClock()
@@ -227,6 +237,9 @@ class NasSimulator:
 
     def datagram_received(self, data: bytes, source: tuple[str, int]) -> None:
         """One datagram on the CoA port: drop it, resend an earlier answer, or answer it."""
+        if not known_source(self._coa_sources, source[0]):
+            self.dropped["unknown_source"] += 1
+            return
         if len(data) < HEADER_SIZE:
             self.dropped["malformed"] += 1
             return
@@ -268,7 +281,9 @@ class NasSimulator:
             acct_session_id=packet.acct_session_id,
             framed_ip=packet.framed_ip_address,
         )
-        decision = decide(self._behaviours[kind], kind, wanted, pairs, self.sessions)
+        decision = decide(
+            self._behaviours[kind], kind, wanted, pairs, self.sessions, nas=self.requests.identity
+        )
         request = ReceivedRequest(
             kind, packet.identifier, source, pairs, decision.code, decision.error_cause
         )

@@ -4,22 +4,31 @@ The simulator answers each CoA-Request / Disconnect-Request per a `Behaviour` se
 that request kind:
 
 - `ack`: CoA-ACK / Disconnect-ACK, whatever the request says, and nothing changes;
-- `apply` (the default): what a MikroTik does. The request must name exactly one of the
-  simulator's sessions (every identification attribute present must agree); a CoA then
-  replaces the session's attributes it carries (its rate limit, say) and a Disconnect
-  ends the session. No such session: NAK with Error-Cause 503; several: NAK 508;
+- `apply` (the default): what a NAS does. The request must name this NAS (RFC 5176 §3:
+  at least one of NAS-IP-Address, NAS-IPv6-Address, NAS-Identifier, and each one
+  present equal to the simulator's own), else NAK with Error-Cause 403. It must then
+  name exactly one of the simulator's sessions (every identification attribute present
+  must agree); a CoA replaces the session's attributes it carries (its rate limit, say)
+  and a Disconnect ends the session. No such session: NAK 503; several: NAK 508;
 - `nak`: NAK with the behaviour's Error-Cause;
 - `silence`: no answer at all, like a NAS that is down or drops the request.
 
 Sessions come from the simulator's own accounting (`Start` opens one, with the
 attributes of its Access-Accept when it had one; `Stop` ends it).
+
+The NAS identification check is strict, as the RFC puts it: a request without any NAS
+identification names no NAS, so it is refused too. reference/protocols.md §4.4 leaves
+what RouterOS itself checks to be verified on a CHR; provisiond's CoA sender and relay
+both send the identity the NAS gave in its accounting, so they pass either way (as long
+as the NAS sends NAS-IP-Address or NAS-Identifier in its accounting).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from provisiond.config.settings import CoaAction
 from provisiond.radius.auth import (
@@ -37,14 +46,21 @@ from provisiond.radius.reply import build_reply
 from provisiond.radius.wire import ERROR_CAUSE, ErrorCause, encode_attribute
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from datetime import datetime
 
+    from provisiond.lab.nas_requests import NasIdentity
     from provisiond.radius.decoding import Pair
     from provisiond.radius.digest import SharedSecret
     from provisiond.radius.packet import Packet
 
 RATE_LIMIT = "Mikrotik-Rate-Limit"
+NAS_IP_ADDRESS: Final = "NAS-IP-Address"
+NAS_IDENTIFIER: Final = "NAS-Identifier"
+# RFC 5176 §3 "NAS identification": the attributes that say which NAS a request is for.
+NAS_IDENTIFICATION: Final = frozenset({NAS_IP_ADDRESS, "NAS-IPv6-Address", NAS_IDENTIFIER})
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class Action(StrEnum):
@@ -226,15 +242,66 @@ def decide(
     wanted: Identification,
     pairs: tuple[Pair, ...],
     sessions: NasSessions,
+    *,
+    nas: NasIdentity,
 ) -> Decision:
-    """The answer to a verified request, applying it to `sessions` under `apply`."""
+    """The answer to a verified request, applying it to `sessions` under `apply`; `nas`
+    is the simulator's own identity, which the request must name under `apply`."""
     if behaviour.action is Action.SILENCE:
         return Decision(None)
     if behaviour.action is Action.ACK:
         return Decision(ACK_CODES[kind])
     if behaviour.action is Action.NAK:
         return Decision(NAK_CODES[kind], behaviour.error_cause)
+    if not names_this_nas(nas, pairs):
+        return Decision(NAK_CODES[kind], ErrorCause.NAS_IDENTIFICATION_MISMATCH)
     return _apply(kind, wanted, pairs, sessions)
+
+
+def names_this_nas(nas: NasIdentity, pairs: Iterable[Pair]) -> bool:
+    """Whether a request's NAS identification attributes name `nas`: at least one is
+    present, and each one present is the NAS's own. The simulator has no IPv6 identity,
+    so a NAS-IPv6-Address never is."""
+    named = [(name, value) for name, value in pairs if name in NAS_IDENTIFICATION]
+    return bool(named) and all(_is_own(nas, name, value) for name, value in named)
+
+
+def _is_own(nas: NasIdentity, name: str, value: str) -> bool:
+    if name == NAS_IDENTIFIER:
+        return value == nas.nas_identifier
+    if name == NAS_IP_ADDRESS and nas.nas_ip_address is not None:
+        own = _address(nas.nas_ip_address)
+        return own is not None and _address(value) == own
+    return False
+
+
+def _address(text: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def source_addresses(texts: Iterable[str]) -> frozenset[Address]:
+    """The addresses CoA may come from; `ValueError` names one that is not an address."""
+    found = set()
+    for text in texts:
+        address = _address(text)
+        if address is None:
+            raise ValueError(f"{text!r} is not an IP address")
+        found.add(address)
+    return frozenset(found)
+
+
+def known_source(allowed: frozenset[Address] | None, host: str) -> bool:
+    """Whether a datagram from `host` may be a request: a NAS takes CoA only from the
+    RADIUS servers it is configured with (None: from anywhere)."""
+    if allowed is None:
+        return True
+    address = _address(host)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address in allowed
 
 
 def _apply(

@@ -14,11 +14,13 @@ Per datagram on `radius.coa_port`, in order; a drop is counted by reason and una
    otherwise "silently discarded", so dropped, not NAKed);
 6. a kind the peer's `allow` leaves out: NAK 501 Administratively Prohibited;
 7. the session is found and the request routed or refused (`relay_routing`);
-8. forwarded through the `CoaRequester` (`[coa] timeout`, `retries`), and the NAS's
-   answer returned. A NAS that never answers gets the peer no answer either (no
-   Error-Cause means "the NAS is silent"; silence lets the peer's own retry and fallback
-   work), and the request is forgotten, so a later retransmission is forwarded afresh. A
-   request that cannot be sent at all gets NAK 505 Other Proxy Processing Error.
+8. forwarded through the `CoaRequester` (`[coa] timeout`, `retries`), with the
+   session's identification and an Event-Timestamp added where the peer left them out
+   (`relay_routing.Forwarding`), and the NAS's answer returned. A NAS that never
+   answers gets the peer no answer either (no Error-Cause means "the NAS is silent";
+   silence lets the peer's own retry and fallback work), and the request is
+   forgotten, so a later retransmission is forwarded afresh. A request that cannot be
+   built or sent gets NAK 505 Other Proxy Processing Error.
 
 Answers are kept for the Event-Timestamp window (300 s), not the server's 5 s: RFC 5176
 §4.2 wants the duplicate-detection window equal to the stale-packet one, or a captured
@@ -37,7 +39,6 @@ from typing import TYPE_CHECKING, Any, Final
 from provisiond.config.settings import CoaAction
 from provisiond.radius.auth import verify_request_message_authenticator
 from provisiond.radius.coa_requester import CoaTimeout
-from provisiond.radius.decoding import AttributeDecoder
 from provisiond.radius.dedup import PENDING, DuplicateCache, request_key
 from provisiond.radius.dictionary import load_dictionary
 from provisiond.radius.dynamic_authorization import (
@@ -50,12 +51,12 @@ from provisiond.radius.errors import MalformedPacket, RadiusError
 from provisiond.radius.packet import parse
 from provisiond.radius.relay_peers import PeerTable, sender
 from provisiond.radius.relay_routing import (
+    Forwarding,
     Result,
     SessionQuery,
     candidates,
     choose,
     external_override,
-    forwarded_attributes,
     refusal_answer,
     relayed_answer,
 )
@@ -147,7 +148,7 @@ class CoaRelay:
         self._requester = requester
         self._clock = clock
         self._stats = RelayStats(metrics)
-        self._decoder = AttributeDecoder(dictionary or load_dictionary())
+        self._forwarding = Forwarding(dictionary or load_dictionary())
         self._max_in_flight = max_in_flight
         self._cache = DuplicateCache(ttl=TIMESTAMP_WINDOW, max_entries=CACHE_ENTRIES)
         self._transports: list[DrainingTransport] = []
@@ -337,8 +338,8 @@ class CoaRelay:
     async def _relay(self, request: _Request, session: SessionRow, target: CoaTarget) -> bool:
         """Forward, answer the peer; False when there was nothing to answer."""
         kind, packet = request.kind, request.packet
-        attributes = forwarded_attributes(packet, session)
         try:
+            attributes = self._forwarding.attributes(packet, session, self._clock.now())
             answer = await self._requester.send(
                 target,
                 packet.code,
@@ -363,7 +364,8 @@ class CoaRelay:
     async def _record(self, session: SessionRow, attributes: bytes) -> None:
         """The ACKed CoA becomes the session's `external_override`; a failure to record
         it is logged, and the peer still gets the NAS's ACK (the NAS did apply it)."""
-        override = external_override(self._clock.now(), self._decoder.pairs(attributes))
+        pairs = self._forwarding.decoder.pairs(attributes)
+        override = external_override(self._clock.now(), pairs)
         try:
             await self._control(SessionPatch(session.id, external_override=override))
         except Exception:

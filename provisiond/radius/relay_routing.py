@@ -24,8 +24,16 @@ User-Name), filtered by the others: never a scan of the open sessions, which at 
 of them would hold the auth path up for ~11 ms (`candidates`, `choose`).
 
 **Forwarding.** The request's attributes minus the peer's Message-Authenticator and
-Proxy-State (hop-by-hop: RFC 2865 §5.33, RFC 5176 §3.3), plus the session's User-Name
-and Acct-Session-Id when the request lacks them, re-signed for the NAS by the requester.
+Proxy-State (hop-by-hop: RFC 2865 §5.33, RFC 5176 §3.3), plus each identification
+attribute the session's accounting carried that the request lacks (User-Name,
+Acct-Session-Id, Framed-IP-Address, NAS-IP-Address, NAS-Identifier: the CoA sender's
+`coa_dispatch.identification`, so both send a NAS the same identity), plus an
+Event-Timestamp of now when the request has none, re-signed for the NAS by the
+requester. RFC 5176 §3 has the NAS match the NAS identification attributes (a NAS may
+NAK 403 without them), and the peer cannot know which NAS holds the session, so the
+relay supplies them. A peer's own Event-Timestamp is kept: it passed the window check
+and says when the peer asked; one of ours lets a NAS that checks timestamps (§4.2) see
+the request as fresh, and costs nothing, the request being re-signed anyway.
 **Answering.** The NAS's answer code and attributes (its Error-Cause included, minus its
 own Message-Authenticator and Proxy-State) go back re-signed with the peer's secret:
 Response Authenticator over the peer's Request Authenticator, the peer's Proxy-State
@@ -38,10 +46,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final, Protocol
 
+from provisiond.radius.attributes import encode_attributes
+from provisiond.radius.coa_dispatch import identification
+from provisiond.radius.decoding import AttributeDecoder
 from provisiond.radius.dynamic_authorization import NAK_CODES, authorisation
 from provisiond.radius.reply import build_reply
 from provisiond.radius.wire import (
-    ACCT_SESSION_ID,
     ERROR_CAUSE,
     MESSAGE_AUTHENTICATOR,
     PROXY_STATE,
@@ -55,6 +65,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Container
     from datetime import datetime
 
+    from pyrad.dictionary import Dictionary
+
     from provisiond.config.settings import CoaAction
     from provisiond.radius.decoding import Pair
     from provisiond.radius.digest import SharedSecret
@@ -63,6 +75,9 @@ if TYPE_CHECKING:
     from provisiond.store.sessions import JsonObject, SessionRow
 
 HOP_BY_HOP: Final = frozenset({MESSAGE_AUTHENTICATOR, PROXY_STATE})
+EVENT_TIMESTAMP: Final = "Event-Timestamp"
+
+AttributePair = tuple[str, str | int]
 
 
 class SessionLookup(Protocol):
@@ -196,15 +211,32 @@ def route(
     return choose(query, candidates(query, book), peer, targets)
 
 
-def forwarded_attributes(request: Packet, session: SessionRow) -> bytes:
-    """What the NAS gets: the request's attributes, hop-by-hop ones dropped, the
-    session's User-Name and Acct-Session-Id added when missing."""
-    attributes = request.attributes_except(HOP_BY_HOP)
-    if request.user_name is None:
-        attributes += encode_attribute(USER_NAME, session.username.encode())
-    if request.acct_session_id is None:
-        attributes += encode_attribute(ACCT_SESSION_ID, session.acct_session_id.encode())
-    return attributes
+class Forwarding:
+    """What the NAS gets for a relayed request (module docstring, "Forwarding"): the
+    session's identification is added by attribute name, so it needs the dictionary."""
+
+    def __init__(self, dictionary: Dictionary) -> None:
+        self._dictionary = dictionary
+        self.decoder = AttributeDecoder(dictionary)
+
+    def attributes(self, request: Packet, session: SessionRow, now: datetime) -> bytes:
+        """The request's attributes, hop-by-hop ones dropped, then what `added` gives.
+
+        Raises `MalformedPacket` for a Vendor-Specific whose framing is broken and
+        `EncodingError` for a recorded value that cannot be sent (both `RadiusError`).
+        """
+        kept = request.attributes_except(HOP_BY_HOP)
+        present = {name for name, _ in self.decoder.pairs(kept)}
+        return kept + encode_attributes(self._dictionary, added(present, session, now))
+
+
+def added(present: Container[str], session: SessionRow, now: datetime) -> list[AttributePair]:
+    """The session's identification attributes not `present` in the request, and an
+    Event-Timestamp of `now` (Unix seconds) when the request has none."""
+    pairs = [pair for pair in identification(session) if pair[0] not in present]
+    if EVENT_TIMESTAMP not in present:
+        pairs.append((EVENT_TIMESTAMP, int(now.timestamp())))
+    return pairs
 
 
 def relayed_answer(request: Packet, secret: SharedSecret, answer: Packet) -> bytes:

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 SECRET = "nas-secret"
 DICTIONARY = load_dictionary()
-ALICE = (("User-Name", "alice"), ("Acct-Session-Id", "s1"))
+HERE = ("NAS-IP-Address", "127.0.0.1")  # the simulator's default identity
+ALICE = (("User-Name", "alice"), ("Acct-Session-Id", "s1"), HERE)
 
 
 class _Inbox(asyncio.DatagramProtocol):
@@ -134,19 +135,19 @@ async def test_apply_changes_the_named_session_and_records_the_request(
 async def test_apply_names_the_session_by_any_identification_attribute(
     nas: NasSimulator, dac: Dac
 ) -> None:
-    by_address = dac.request([("Framed-IP-Address", "100.64.0.10"), ("Filter-Id", "gold")])
+    by_address = dac.request([HERE, ("Framed-IP-Address", "100.64.0.10"), ("Filter-Id", "gold")])
     assert (await dac.ask(nas, by_address)).code == Code.COA_ACK
     session = nas.session("s1")
     assert session is not None
     assert session.attributes["Filter-Id"] == "gold"
 
-    disagreeing = dac.request([("User-Name", "bob"), ("Acct-Session-Id", "s1")])
+    disagreeing = dac.request([HERE, ("User-Name", "bob"), ("Acct-Session-Id", "s1")])
     reply = await dac.ask(nas, disagreeing)
     assert (reply.code, reply.error_cause) == (Code.COA_NAK, ErrorCause.SESSION_CONTEXT_NOT_FOUND)
 
 
 async def test_apply_naks_an_unknown_session_with_503(nas: NasSimulator, dac: Dac) -> None:
-    reply = await dac.ask(nas, dac.request([("Acct-Session-Id", "nope")]))
+    reply = await dac.ask(nas, dac.request([HERE, ("Acct-Session-Id", "nope")]))
 
     assert reply.code == Code.COA_NAK
     assert reply.error_cause == ErrorCause.SESSION_CONTEXT_NOT_FOUND
@@ -155,7 +156,7 @@ async def test_apply_naks_an_unknown_session_with_503(nas: NasSimulator, dac: Da
 async def test_apply_naks_several_matching_sessions_with_508(nas: NasSimulator, dac: Dac) -> None:
     nas.sessions.start(NasSession("s2", "alice"))
 
-    reply = await dac.ask(nas, dac.request([("User-Name", "alice")]))
+    reply = await dac.ask(nas, dac.request([HERE, ("User-Name", "alice")]))
 
     assert reply.error_cause == ErrorCause.MULTIPLE_SESSION_SELECTION_UNSUPPORTED
 
@@ -165,6 +166,54 @@ async def test_apply_disconnect_ends_the_session(nas: NasSimulator, dac: Dac) ->
 
     assert reply.code == Code.DISCONNECT_ACK
     assert nas.session("s1") is None
+
+
+async def test_a_request_for_another_nas_or_for_none_is_naked_with_403(
+    clock: FakeClock, dac: Dac
+) -> None:
+    async with NasSimulator(
+        secret=SECRET, nas_ip_address="127.0.0.1", nas_identifier="core", clock=clock
+    ) as nas:
+        nas.sessions.start(NasSession("s1", "alice", attributes={"Mikrotik-Rate-Limit": "9M/9M"}))
+        session = (("Acct-Session-Id", "s1"), ("Mikrotik-Rate-Limit", "1M/1M"))
+
+        another_address = await dac.ask(
+            nas, dac.request([*session, ("NAS-IP-Address", "10.9.9.9")])
+        )
+        another_name = await dac.ask(nas, dac.request([*session, ("NAS-Identifier", "edge")]))
+        neither = await dac.ask(nas, dac.request(session, code=Code.DISCONNECT_REQUEST))
+        by_name = await dac.ask(nas, dac.request([*session, ("NAS-Identifier", "core")]))
+
+        for refused, code in (
+            (another_address, Code.COA_NAK),
+            (another_name, Code.COA_NAK),
+            (neither, Code.DISCONNECT_NAK),
+        ):
+            assert (refused.code, refused.error_cause) == (code, 403)
+        assert by_name.code == Code.COA_ACK
+        alice = nas.session("s1")
+        assert alice is not None  # the refused Disconnect did not end it
+        assert alice.rate_limit == "1M/1M"  # only the CoA that named this NAS applied
+        assert [r.error_cause for r in nas.received] == [403, 403, 403, None]
+
+
+async def test_coa_from_a_source_it_does_not_know_is_dropped(clock: FakeClock, dac: Dac) -> None:
+    async with NasSimulator(secret=SECRET, coa_sources=["127.0.0.2"], clock=clock) as nas:
+        nas.sessions.start(NasSession("s1", "alice"))
+
+        assert await dac.send(nas, dac.request(ALICE), wait=0.1) is None
+
+        assert nas.dropped == {"unknown_source": 1}
+        assert nas.received == []
+    async with NasSimulator(secret=SECRET, coa_sources=["127.0.0.1"], clock=clock) as nas:
+        nas.sessions.start(NasSession("s1", "alice"))
+
+        assert (await dac.ask(nas, dac.request(ALICE))).code == Code.COA_ACK
+
+
+def test_coa_sources_must_be_addresses() -> None:
+    with pytest.raises(LabError, match="coa_sources: 'radius-1' is not an IP address"):
+        NasSimulator(secret=SECRET, coa_sources=["radius-1"])
 
 
 async def test_ack_answers_without_changing_anything(nas: NasSimulator, dac: Dac) -> None:

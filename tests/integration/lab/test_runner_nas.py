@@ -22,7 +22,7 @@ from provisiond.model.secret import Secret
 from provisiond.radius.digest import SharedSecret
 from provisiond.radius.reply import parse_reply
 from provisiond.radius.request import build_request
-from provisiond.radius.wire import USER_NAME, Code, ErrorCause, encode_attribute
+from provisiond.radius.wire import NAS_IDENTIFIER, USER_NAME, Code, ErrorCause, encode_attribute
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -87,7 +87,9 @@ async def test_the_lab_answers_coa_for_the_named_nas_with_its_secret(tmp_path: P
     stop = asyncio.Event()
     lab = asyncio.create_task(runner.run(config, stop, nas=["edge"]))
     secret = SharedSecret(SECRET.encode())
-    request = build_request(Code.COA_REQUEST, 3, secret, encode_attribute(USER_NAME, b"alice"))
+    # Named to the simulator by its device's nas_identifier, as RFC 5176 §3 wants.
+    attributes = encode_attribute(USER_NAME, b"alice") + encode_attribute(NAS_IDENTIFIER, b"edge")
+    request = build_request(Code.COA_REQUEST, 3, secret, attributes)
     try:
         answer = await ask(port, request)
     finally:

@@ -14,7 +14,13 @@ from provisiond.lab.nas_client import NoReplyError
 from provisiond.lab.nas_requests import Usage
 from provisiond.radius.digest import SharedSecret
 from provisiond.radius.request import build_request
-from provisiond.radius.wire import ACCT_SESSION_ID, USER_NAME, Code, encode_attribute
+from provisiond.radius.wire import (
+    ACCT_SESSION_ID,
+    NAS_IDENTIFIER,
+    USER_NAME,
+    Code,
+    encode_attribute,
+)
 from provisiond.store.sessions import SessionState
 from tests.unit.radius import world
 
@@ -85,7 +91,11 @@ async def test_a_disconnect_it_applies_is_followed_by_a_stop(
     running: Running, simulator: NasSimulator
 ) -> None:
     await simulator.start_session("s1", "bob")
-    attributes = encode_attribute(USER_NAME, b"bob") + encode_attribute(ACCT_SESSION_ID, b"s1")
+    attributes = (
+        encode_attribute(USER_NAME, b"bob")
+        + encode_attribute(ACCT_SESSION_ID, b"s1")
+        + encode_attribute(NAS_IDENTIFIER, b"core")  # the simulator's (RFC 5176 §3)
+    )
     request = build_request(
         Code.DISCONNECT_REQUEST, 7, SharedSecret(world.NAS_SECRET.encode()), attributes
     )

@@ -168,6 +168,37 @@ async def test_an_acked_coa_reaches_the_nas_and_is_recorded_on_the_session(
     assert relayed.requests("coa", "ack") == 1
 
 
+async def test_the_nas_identification_and_a_timestamp_the_peer_left_out_are_added(
+    relayed: Relayed, clock: FakeClock
+) -> None:
+    """The simulator, like a strict NAS (RFC 5176 §3), NAKs 403 a request that does not
+    name it: the relay names it as its accounting did, and keeps what the peer sent."""
+    await relayed.nas.connect("alice", world.ALICE_PASSWORD, "s1")
+    now = int(clock.now().timestamp())
+
+    bare = await relayed.radclient("coa", 'User-Name = "alice"', 'Filter-Id = "a"')
+    own = await relayed.radclient(
+        "coa",
+        'User-Name = "alice"',
+        'NAS-Identifier = "core"',
+        f"Event-Timestamp = {now - 5}",
+        'Filter-Id = "b"',
+    )
+
+    assert "Received CoA-ACK" in bare
+    assert "Received CoA-ACK" in own
+    first, second = relayed.nas.received
+    assert first.get("NAS-IP-Address") == "127.0.0.1"  # as in the simulator's accounting
+    assert first.get("NAS-Identifier") == "core"
+    assert first.get("Event-Timestamp") == str(now)  # the relay's clock
+    assert first.get("Framed-IP-Address") == "100.64.0.10"
+    assert second.get("Event-Timestamp") == str(now - 5)  # the peer's, not replaced
+    names = [name for name, _ in second.attributes]
+    assert names.count("NAS-Identifier") == names.count("Event-Timestamp") == 1
+    assert second.get("NAS-IP-Address") == "127.0.0.1"  # still added: the peer sent none
+    assert [r.error_cause for r in relayed.nas.received] == [None, None]
+
+
 async def test_a_relayed_disconnect_ack_does_not_end_the_session(relayed: Relayed) -> None:
     await relayed.nas.connect("alice", world.ALICE_PASSWORD, "s1")
     relayed.nas.behave("disconnect", ACK)  # answers, but sends no Stop

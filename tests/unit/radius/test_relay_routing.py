@@ -11,14 +11,17 @@ import pytest
 from provisiond.config.settings import CoaAction, CoaClient
 from provisiond.model.secret import Secret
 from provisiond.radius.attributes import encode_attributes
+from provisiond.radius.decoding import AttributeDecoder
 from provisiond.radius.digest import SharedSecret
+from provisiond.radius.errors import EncodingError
 from provisiond.radius.packet import parse
 from provisiond.radius.relay_peers import PeerTable
 from provisiond.radius.relay_routing import (
+    Forwarding,
     Result,
     SessionQuery,
+    added,
     external_override,
-    forwarded_attributes,
     refusal_answer,
     relayed_answer,
     route,
@@ -27,7 +30,6 @@ from provisiond.radius.reply import build_reply, parse_reply
 from provisiond.radius.request import build_request
 from provisiond.radius.session_book import SessionBook
 from provisiond.radius.wire import (
-    ACCT_SESSION_ID,
     MESSAGE_AUTHENTICATOR,
     PROXY_STATE,
     USER_NAME,
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from provisiond.radius.relay_peers import CoaPeer
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+T0_UNIX = 1_767_225_600  # T0 in Unix seconds, as an Event-Timestamp carries it
 PEER_SECRET = SharedSecret(b"relaysecret")
 NAS_SECRET = SharedSecret(b"nas-secret")
 TARGETS = frozenset({"core", "edge"})
@@ -180,6 +183,14 @@ def read_by_peer(answer: bytes, asked: Packet) -> Packet:
     )
 
 
+def forwarded(dictionary: Dictionary, asked: Packet, session: SessionRow) -> bytes:
+    return Forwarding(dictionary).attributes(asked, session, T0)
+
+
+def pairs_of(dictionary: Dictionary, attributes: bytes) -> list[tuple[str, str]]:
+    return list(AttributeDecoder(dictionary).pairs(attributes))
+
+
 def test_forwarding_drops_hop_by_hop_attributes_and_adds_the_session_keys(
     dictionary: Dictionary,
 ) -> None:
@@ -189,31 +200,90 @@ def test_forwarding_drops_hop_by_hop_attributes_and_adds_the_session_keys(
         message_authenticator=True,
     )
 
-    forwarded = parse(
-        build_request(Code.COA_REQUEST, 1, NAS_SECRET, forwarded_attributes(asked, BOB))
-    )
+    sent = parse(build_request(Code.COA_REQUEST, 1, NAS_SECRET, forwarded(dictionary, asked, BOB)))
 
-    assert forwarded.message_authenticator_at < 0
-    assert forwarded.proxy_state == ()
-    assert (forwarded.string(USER_NAME), forwarded.acct_session_id) == ("bob", "b1")
-    assert forwarded.framed_ip_address == "100.64.0.11"
+    assert sent.message_authenticator_at < 0
+    assert sent.proxy_state == ()
+    assert (sent.string(USER_NAME), sent.acct_session_id) == ("bob", "b1")
+    assert sent.framed_ip_address == "100.64.0.11"
 
 
-def test_forwarding_keeps_the_peers_own_session_keys(dictionary: Dictionary) -> None:
-    asked = request(dictionary, [("User-Name", "bob"), ("Acct-Session-Id", "b1")])
+def test_forwarding_adds_the_nas_identification_and_a_timestamp_the_peer_left_out(
+    dictionary: Dictionary,
+) -> None:
+    asked = request(dictionary, [("User-Name", "alice"), ("Mikrotik-Rate-Limit", "1M/1M")])
 
-    forwarded = forwarded_attributes(asked, BOB)
+    to_core = pairs_of(dictionary, forwarded(dictionary, asked, ALICE))
+    to_edge = pairs_of(dictionary, forwarded(dictionary, asked, ALICE_EDGE))
 
-    assert forwarded == asked.attributes_except({MESSAGE_AUTHENTICATOR, PROXY_STATE})
-    assert forwarded.count(bytes((USER_NAME,))) == 1
-    assert forwarded.count(bytes((ACCT_SESSION_ID,))) == 1
+    # The peer's attributes first, as sent; then what the session's accounting said.
+    assert to_core == [
+        ("User-Name", "alice"),
+        ("Mikrotik-Rate-Limit", "1M/1M"),
+        ("Acct-Session-Id", "a1"),
+        ("Framed-IP-Address", "100.64.0.10"),
+        ("NAS-IP-Address", "192.0.2.1"),
+        ("Event-Timestamp", str(T0_UNIX)),
+    ]
+    assert ("NAS-Identifier", "edge-1") in to_edge
+    assert not any(name == "NAS-IP-Address" for name, _ in to_edge)  # it reported none
+
+
+def test_forwarding_keeps_the_peers_own_identification_and_timestamp(
+    dictionary: Dictionary,
+) -> None:
+    own: list[tuple[str, str | int]] = [
+        ("User-Name", "alice"),
+        ("Acct-Session-Id", "a1"),
+        ("Framed-IP-Address", "100.64.0.10"),
+        ("NAS-IP-Address", "192.0.2.1"),
+        ("Event-Timestamp", T0_UNIX - 30),
+    ]
+    asked = request(dictionary, own)
+
+    sent = forwarded(dictionary, asked, ALICE)
+
+    assert sent == asked.attributes_except({MESSAGE_AUTHENTICATOR, PROXY_STATE})
+    assert pairs_of(dictionary, sent) == [(name, str(value)) for name, value in own]
+
+
+def test_added_is_what_the_request_lacks_of_the_sessions_identity() -> None:
+    everything = {
+        "User-Name",
+        "Acct-Session-Id",
+        "Framed-IP-Address",
+        "NAS-IP-Address",
+        "NAS-Identifier",
+        "Event-Timestamp",
+    }
+
+    assert added(everything, ALICE, T0) == []
+    assert added({"Event-Timestamp", "Acct-Session-Id"}, BOB, T0) == [
+        ("User-Name", "bob"),
+        ("Framed-IP-Address", "100.64.0.11"),
+    ]
+    assert added(set(), CAROL_ELSEWHERE, T0) == [
+        ("User-Name", "carol"),
+        ("Acct-Session-Id", "c1"),
+        ("Event-Timestamp", T0_UNIX),
+    ]
+
+
+def test_a_recorded_value_that_cannot_be_sent_is_an_encoding_error(
+    dictionary: Dictionary,
+) -> None:
+    broken = ALICE._replace(nas_ip_address="not-an-address")
+    asked = request(dictionary, [("User-Name", "alice")])
+
+    with pytest.raises(EncodingError, match="NAS-IP-Address"):
+        forwarded(dictionary, asked, broken)
 
 
 def test_the_nas_answer_goes_back_signed_for_the_peer(dictionary: Dictionary) -> None:
     asked = request(
         dictionary, [("User-Name", "bob"), ("Proxy-State", "0x0a0b")], message_authenticator=True
     )
-    sent = parse(build_request(Code.COA_REQUEST, 9, NAS_SECRET, forwarded_attributes(asked, BOB)))
+    sent = parse(build_request(Code.COA_REQUEST, 9, NAS_SECRET, forwarded(dictionary, asked, BOB)))
     nak = build_reply(
         sent,
         Code.COA_NAK,
