@@ -21,6 +21,7 @@ MODULES: tuple[str, ...] = (
     "bench.routeros",
     "bench.change_to_router",
     "bench.radius",
+    "bench.radius_handler",
     "bench.usage",
     "bench.coa",
 )

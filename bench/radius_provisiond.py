@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from types import TracebackType
 
+    from provisiond.model.clock import Clock
     from provisiond.model.device_state import SessionAddress
     from provisiond.model.enums import TriggerEvent
     from provisiond.policy.engine import Dirty
@@ -162,54 +163,71 @@ async def no_event(
     return 0
 
 
+@dataclass(frozen=True, slots=True)
+class Assembled:
+    """The server and what it is wired to, loaded and ready to `start()`."""
+
+    server: RadiusServer
+    usage: UsageService
+    metrics: Metrics
+
+
+async def assemble(store: Store, clock: Clock, state_dir: Path) -> Assembled:
+    """provisiond's RADIUS server as the daemon builds it (module docstring), loaded with
+    the bench's users, `gc.freeze()`d; not started."""
+    engine = PolicyEngine(
+        settings=PolicySettings(interim_interval_s=radius_world.INTERIM_INTERVAL),
+        devices=[DeviceScope(radius_world.NAS_NAME)],
+    )
+    metrics = Metrics()
+    server: RadiusServer | None = None
+
+    def fan_out(dirty: Dirty) -> None:
+        # What the daemon does (LiveState): the cached answers of the users go.
+        if server is not None:
+            server.invalidate(dirty.usernames)
+
+    def sessions_changed(account_id: int, addresses: tuple[SessionAddress, ...]) -> None:
+        fan_out(engine.set_sessions(account_id, addresses))
+
+    def over_cap(account_id: int, over: bool) -> None:  # noqa: FBT001 - the callback's
+        fan_out(engine.set_over_cap(account_id, over))
+
+    # Usage accounting counts every batch's traffic in its commit, as in the daemon.
+    usage = UsageService(
+        store=store,
+        clock=clock,
+        settings=UsageSettings(),
+        policy_of=engine.usage_policy,
+        on_over_cap=over_cap,
+        fire=no_event,
+    )
+    settings = RadiusSettings(listen=(radius_world.NAS_IP,), auth_port=0, acct_port=0)
+    server = RadiusServer(
+        settings=settings,
+        nas_table=NasTable.from_devices([_nas()]),
+        state_dir=state_dir,
+        engine=engine,
+        store=store,
+        clock=clock,
+        metrics=metrics,
+        on_sessions_changed=sessions_changed,
+        usage=usage,
+    )
+    await server.load()
+    engine.load(dataset(), sessions=server.open_session_addresses())
+    await usage.start()
+    gc.collect()
+    gc.freeze()
+    return Assembled(server, usage, metrics)
+
+
 async def _serve(conn: Connection, state_dir: Path, loop_name: str) -> None:
     clock = SystemClock()
     store = await Store.open(f"sqlite:///{state_dir}/provisiond.db", clock=clock)
     try:
-        engine = PolicyEngine(
-            settings=PolicySettings(interim_interval_s=radius_world.INTERIM_INTERVAL),
-            devices=[DeviceScope(radius_world.NAS_NAME)],
-        )
-        metrics = Metrics()
-        server: RadiusServer | None = None
-
-        def fan_out(dirty: Dirty) -> None:
-            # What the daemon does (LiveState): the cached answers of the users go.
-            if server is not None:
-                server.invalidate(dirty.usernames)
-
-        def sessions_changed(account_id: int, addresses: tuple[SessionAddress, ...]) -> None:
-            fan_out(engine.set_sessions(account_id, addresses))
-
-        def over_cap(account_id: int, over: bool) -> None:  # noqa: FBT001 - the callback's
-            fan_out(engine.set_over_cap(account_id, over))
-
-        # Usage accounting counts every batch's traffic in its commit, as in the daemon.
-        usage = UsageService(
-            store=store,
-            clock=clock,
-            settings=UsageSettings(),
-            policy_of=engine.usage_policy,
-            on_over_cap=over_cap,
-            fire=no_event,
-        )
-        settings = RadiusSettings(listen=(radius_world.NAS_IP,), auth_port=0, acct_port=0)
-        server = RadiusServer(
-            settings=settings,
-            nas_table=NasTable.from_devices([_nas()]),
-            state_dir=state_dir,
-            engine=engine,
-            store=store,
-            clock=clock,
-            metrics=metrics,
-            on_sessions_changed=sessions_changed,
-            usage=usage,
-        )
-        await server.load()
-        engine.load(dataset(), sessions=server.open_session_addresses())
-        await usage.start()
-        gc.collect()
-        gc.freeze()
+        assembled = await assemble(store, clock, state_dir)
+        server, usage, metrics = assembled.server, assembled.usage, assembled.metrics
         await server.start()
         conn.send((server.auth_addresses[0], server.acct_addresses[0]))
         stopping = asyncio.Event()

@@ -19,8 +19,9 @@ class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
-    def monotonic(self) -> float:
-        return time.monotonic()
+    # `time.monotonic` itself, not a method calling it: the RADIUS hot path reads it twice
+    # per request, and the extra Python frame cost as much as the read.
+    monotonic = staticmethod(time.monotonic)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
