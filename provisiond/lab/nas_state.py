@@ -19,8 +19,8 @@ attributes of its Access-Accept when it had one; `Stop` ends it).
 The NAS identification check is strict, as the RFC puts it: a request without any NAS
 identification names no NAS, so it is refused too. reference/protocols.md §4.4 leaves
 what RouterOS itself checks to be verified on a CHR; provisiond's CoA sender and relay
-both send the identity the NAS gave in its accounting, so they pass either way (as long
-as the NAS sends NAS-IP-Address or NAS-Identifier in its accounting).
+both send the identity the NAS gave in its accounting, or the `[device.nas]
+nas_identifier` when it gave none, so they pass either way.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ other hosts are real routers and are left alone.
 
 Each device named with `--nas` also gets a `NasSimulator` for its `[device.nas]`: CoA and
 Disconnect on its `coa_address:coa_port`, checked with its secret, answered as a
-MikroTik would (`apply`); it sends its RADIUS requests from its `address` to the first
-`radius.listen` address.
+MikroTik would (`apply`), from the device's `coa_source` only when one is set; it
+sends its RADIUS requests from its `address` to the first `radius.listen` address.
 """
 
 from __future__ import annotations
@@ -88,6 +88,9 @@ def _simulator(settings: Settings, device: DeviceSettings) -> NasSimulator:
         ),
         nas_identifier=nas.nas_identifier or None,
         require_message_authenticator=nas.require_message_authenticator,
+        # A RouterOS takes CoA only from its `/radius` servers: the daemon's coa_source
+        # when it sends from a fixed address; otherwise any source, as nothing pins it.
+        coa_sources=None if nas.coa_source is None else (nas.coa_source,),
         name=device.name,
     )
 

@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 ADMIN_REASON: Final = "admin"  # an admin's Disconnect (API): deliberate, never held
 REMEMBER_DISCONNECTS: Final = 3600.0  # seconds a Disconnect-ACKed session is left alone
+# RFC 5176 §3 "NAS identification": a request carrying any of these names its NAS.
+NAS_IDENTIFICATION: Final = ("NAS-IP-Address", "NAS-IPv6-Address", "NAS-Identifier")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +62,15 @@ class Request:
     forced: bool = False  # a Disconnect whatever the policy says (approval sends it as is)
 
 
-def identification(row: SessionRow) -> list[tuple[str, str | int]]:
-    """The session's identity as the NAS reported it in accounting (RFC 5176 §3)."""
+def identification(row: SessionRow, fallback_identifier: str = "") -> list[tuple[str, str | int]]:
+    """The session's identity as the NAS reported it in accounting (RFC 5176 §3).
+
+    A request MUST name its NAS (NAS-IP-Address, NAS-IPv6-Address or NAS-Identifier), and
+    a strict NAS NAKs one that does not with 403. When the accounting carried neither
+    NAS-IP-Address nor NAS-Identifier, `fallback_identifier` (the NAS's configured
+    `nas_identifier`, "" for none) names it instead; what accounting reported is never
+    overridden or added to, since that is what the NAS knows itself by.
+    """
     pairs: list[tuple[str, str | int]] = [
         ("User-Name", row.username),
         ("Acct-Session-Id", row.acct_session_id),
@@ -72,6 +81,8 @@ def identification(row: SessionRow) -> list[tuple[str, str | int]]:
         pairs.append(("NAS-IP-Address", row.nas_ip_address))
     if row.nas_identifier:
         pairs.append(("NAS-Identifier", row.nas_identifier))
+    elif fallback_identifier and not row.nas_ip_address:
+        pairs.append(("NAS-Identifier", fallback_identifier))
     return pairs
 
 
@@ -214,7 +225,10 @@ class Dispatcher:
 
     async def _send(self, row: SessionRow, target: CoaTarget, request: Request) -> Verdict:
         try:
-            attributes = encode_attributes(self._dictionary, [*identification(row), *request.pairs])
+            attributes = encode_attributes(
+                self._dictionary,
+                [*identification(row, target.nas_identifier), *request.pairs],
+            )
         except EncodingError as exc:
             _warn(row, f"the {request.kind} request cannot be encoded: {exc}")
             verdict = Verdict(Result.ERROR)

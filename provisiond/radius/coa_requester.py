@@ -74,6 +74,9 @@ class CoaTarget:
     secret: SharedSecret
     source: str | None = None  # local address to send from; None: the kernel's choice
     message_authenticator: bool = False  # sign requests with Message-Authenticator
+    # `[device.nas] nas_identifier`: names the NAS in a request whose session's accounting
+    # carried no NAS identification (RFC 5176 §3); "": none configured
+    nas_identifier: str = ""
 
     def __repr__(self) -> str:
         return f"CoaTarget({self.nas!r}, {self.host!r}, {self.port})"  # no secret
@@ -99,6 +102,7 @@ def coa_targets(devices: Sequence[DeviceSettings]) -> dict[str, CoaTarget]:
     loader demands `coa_address` otherwise). `message_authenticator` follows the NAS's
     `require_message_authenticator`: RFC 5176 lets a request carry one, and a NAS that
     signs its own requests understands it, where an older RouterOS may not.
+    `nas_identifier` is the NAS's, for sessions whose accounting named no NAS.
     """
     targets: dict[str, CoaTarget] = {}
     for device in devices:
@@ -116,6 +120,7 @@ def coa_targets(devices: Sequence[DeviceSettings]) -> dict[str, CoaTarget]:
             secret=SharedSecret(nas.secret.reveal().encode()),
             source=nas.coa_source,
             message_authenticator=nas.require_message_authenticator,
+            nas_identifier=nas.nas_identifier,
         )
     return targets
 

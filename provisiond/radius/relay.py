@@ -339,7 +339,9 @@ class CoaRelay:
         """Forward, answer the peer; False when there was nothing to answer."""
         kind, packet = request.kind, request.packet
         try:
-            attributes = self._forwarding.attributes(packet, session, self._clock.now())
+            attributes = self._forwarding.attributes(
+                packet, session, self._clock.now(), target.nas_identifier
+            )
             answer = await self._requester.send(
                 target,
                 packet.code,

@@ -26,7 +26,8 @@ of them would hold the auth path up for ~11 ms (`candidates`, `choose`).
 **Forwarding.** The request's attributes minus the peer's Message-Authenticator and
 Proxy-State (hop-by-hop: RFC 2865 §5.33, RFC 5176 §3.3), plus each identification
 attribute the session's accounting carried that the request lacks (User-Name,
-Acct-Session-Id, Framed-IP-Address, NAS-IP-Address, NAS-Identifier: the CoA sender's
+Acct-Session-Id, Framed-IP-Address, NAS-IP-Address, NAS-Identifier, or the NAS's
+configured `nas_identifier` when the accounting named no NAS: the CoA sender's
 `coa_dispatch.identification`, so both send a NAS the same identity), plus an
 Event-Timestamp of now when the request has none, re-signed for the NAS by the
 requester. RFC 5176 §3 has the NAS match the NAS identification attributes (a NAS may
@@ -47,7 +48,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Final, Protocol
 
 from provisiond.radius.attributes import encode_attributes
-from provisiond.radius.coa_dispatch import identification
+from provisiond.radius.coa_dispatch import NAS_IDENTIFICATION, identification
 from provisiond.radius.decoding import AttributeDecoder
 from provisiond.radius.dynamic_authorization import NAK_CODES, authorisation
 from provisiond.radius.reply import build_reply
@@ -219,7 +220,9 @@ class Forwarding:
         self._dictionary = dictionary
         self.decoder = AttributeDecoder(dictionary)
 
-    def attributes(self, request: Packet, session: SessionRow, now: datetime) -> bytes:
+    def attributes(
+        self, request: Packet, session: SessionRow, now: datetime, fallback_identifier: str = ""
+    ) -> bytes:
         """The request's attributes, hop-by-hop ones dropped, then what `added` gives.
 
         Raises `MalformedPacket` for a Vendor-Specific whose framing is broken and
@@ -227,13 +230,23 @@ class Forwarding:
         """
         kept = request.attributes_except(HOP_BY_HOP)
         present = {name for name, _ in self.decoder.pairs(kept)}
-        return kept + encode_attributes(self._dictionary, added(present, session, now))
+        pairs = added(present, session, now, fallback_identifier)
+        return kept + encode_attributes(self._dictionary, pairs)
 
 
-def added(present: Container[str], session: SessionRow, now: datetime) -> list[AttributePair]:
+def added(
+    present: Container[str], session: SessionRow, now: datetime, fallback_identifier: str = ""
+) -> list[AttributePair]:
     """The session's identification attributes not `present` in the request, and an
-    Event-Timestamp of `now` (Unix seconds) when the request has none."""
-    pairs = [pair for pair in identification(session) if pair[0] not in present]
+    Event-Timestamp of `now` (Unix seconds) when the request has none.
+
+    Like the CoA sender, the NAS's configured `fallback_identifier` names it when the
+    session's accounting named no NAS, unless the peer's request names one already.
+    """
+    if any(name in present for name in NAS_IDENTIFICATION):
+        fallback_identifier = ""  # the NAS is named; nothing to make up for
+    identity = identification(session, fallback_identifier)
+    pairs = [pair for pair in identity if pair[0] not in present]
     if EVENT_TIMESTAMP not in present:
         pairs.append((EVENT_TIMESTAMP, int(now.timestamp())))
     return pairs

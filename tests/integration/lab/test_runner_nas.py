@@ -138,3 +138,23 @@ def test_the_simulator_talks_to_the_servers_loopback_address(tmp_path: Path) -> 
     assert simulator.requests.acct_server == ("127.0.0.1", 18131)
     assert simulator.requests.identity.nas_identifier == "edge"
     assert simulator.address == ("127.0.0.1", 3799)
+
+
+@pytest.mark.parametrize(
+    ("coa_source", "sender", "dropped_as"),
+    [
+        ("192.0.2.254", "127.0.0.1", "unknown_source"),  # not the daemon's: ignored
+        ("192.0.2.254", "192.0.2.254", "malformed"),  # the daemon's: read (and too short)
+        (None, "198.51.100.9", "malformed"),  # none configured: from anywhere
+    ],
+)
+def test_the_simulator_takes_coa_only_from_the_daemons_coa_source(
+    tmp_path: Path, coa_source: str | None, sender: str, dropped_as: str
+) -> None:
+    device = nas_device("edge", coa_address="127.0.0.1", coa_port=3799, coa_source=coa_source)
+    (simulator,) = runner.nas_simulators(settings(tmp_path, device), ["edge"])
+
+    # Two octets: the source check comes first, the length check right after it.
+    simulator.datagram_received(b"\x2b\x01", (sender, 3799))
+
+    assert dict(simulator.dropped) == {dropped_as: 1}

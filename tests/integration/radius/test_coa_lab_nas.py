@@ -5,6 +5,7 @@ NAK and silence, the last two leading to the Disconnect fallback (DESIGN.md §5)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from typing import TYPE_CHECKING
 
@@ -28,16 +29,15 @@ if TYPE_CHECKING:
 FULL, SLOW = "20M/100M", "512k/1500k"  # world's services 1 and 2, upload first
 
 
-@pytest_asyncio.fixture
-async def sender(
-    running: Running, simulator: NasSimulator, clock: FakeClock, store: Store
+@contextlib.asynccontextmanager
+async def started_sender(
+    running: Running, target: CoaTarget, clock: FakeClock, store: Store, *, retries: int
 ) -> AsyncIterator[CoaSender]:
-    host, port = simulator.address
-    target = CoaTarget("core", host, port, SharedSecret(world.NAS_SECRET.encode()))
+    """A CoA sender to `target` on the running server's sessions, stopped on the way out."""
     requester = CoaRequester(clock=clock, metrics=running.metrics)
     server = running.server
     coa = CoaSender(
-        settings=CoaSettings(timeout=2.0, retries=2),
+        settings=CoaSettings(timeout=2.0, retries=retries),
         targets={"core": target},
         coa_on={"core": DEFAULT_COA_ON},
         book=server.book,
@@ -58,6 +58,16 @@ async def sender(
             await clock.advance(1.0)
         await stopping
         requester.close()
+
+
+@pytest_asyncio.fixture
+async def sender(
+    running: Running, simulator: NasSimulator, clock: FakeClock, store: Store
+) -> AsyncIterator[CoaSender]:
+    host, port = simulator.address
+    target = CoaTarget("core", host, port, SharedSecret(world.NAS_SECRET.encode()))
+    async with started_sender(running, target, clock, store, retries=2) as coa:
+        yield coa
 
 
 async def alice_online(running: Running, simulator: NasSimulator) -> None:

@@ -49,3 +49,11 @@ def test_message_authenticator_follows_the_nas_setting() -> None:
 
 def test_the_secret_stays_out_of_the_repr() -> None:
     assert "secret" not in repr(coa_targets([device("core", "192.0.2.1")])["core"])
+
+
+def test_the_nas_identifier_is_carried_for_sessions_that_named_no_nas() -> None:
+    targets = coa_targets(
+        [device("core", "192.0.2.1", nas_identifier="core-bras"), device("edge", "192.0.2.2")]
+    )
+    assert targets["core"].nas_identifier == "core-bras"
+    assert targets["edge"].nas_identifier == ""  # none configured: no fallback

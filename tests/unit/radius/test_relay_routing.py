@@ -269,6 +269,23 @@ def test_added_is_what_the_request_lacks_of_the_sessions_identity() -> None:
     ]
 
 
+def test_the_configured_identifier_names_the_nas_only_when_nothing_else_does(
+    dictionary: Dictionary,
+) -> None:
+    asked = request(dictionary, [("User-Name", "bob"), ("Mikrotik-Rate-Limit", "1M/1M")])
+
+    sent = Forwarding(dictionary).attributes(asked, BOB, T0, "core-bras")
+
+    # BOB's accounting named no NAS: the NAS's own nas_identifier stands in (RFC 5176 §3).
+    assert ("NAS-Identifier", "core-bras") in pairs_of(dictionary, sent)
+    # ALICE's accounting did, and a peer that names the NAS itself needs nothing more.
+    assert ("NAS-Identifier", "core-bras") not in added(set(), ALICE, T0, "core-bras")
+    assert added({"User-Name", "Acct-Session-Id", "NAS-IPv6-Address"}, BOB, T0, "core-bras") == [
+        ("Framed-IP-Address", "100.64.0.11"),
+        ("Event-Timestamp", T0_UNIX),
+    ]
+
+
 def test_a_recorded_value_that_cannot_be_sent_is_an_encoding_error(
     dictionary: Dictionary,
 ) -> None:
