@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 # A stored row's key and start never change (accounting replaces only other fields).
 FIXED: Final = frozenset({"id", "nas", "acct_session_id", "username", "started_at"})
 UPDATABLE: Final = tuple(column.name for column in table.c if column.name not in FIXED)
-# The insert's parameters in the table's column order, as `_inserted` builds them.
+# The insert's parameters in the table's column order, as `SessionWriter.inserted` builds them.
 _INSERT_ORDER: Final = tuple(column.name for column in table.c)
 
 
