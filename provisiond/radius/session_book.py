@@ -405,18 +405,23 @@ class SessionBook:
     def _put(self, row: SessionRow, changes: Changes) -> None:
         """Make `row` the open session of its key, taking over the addresses it claims."""
         key = row.key
+        claimed = accounting.addresses(row)
         previous = self._open.get(key)
+        kept = False  # the previous row's owner and addresses, unchanged
         if previous is not None:
             changes.track(previous)
-            if _same_claims(previous, row) and all(
-                self._by_address.get(address) == key for address in accounting.addresses(row)
+            kept = _same_claims(previous, row)
+            if (
+                kept
+                and previous.id == row.id
+                and all(self._by_address.get(address) == key for address in claimed)
             ):
                 # An Interim-Update, most often: every index stays as it is.
                 self._open[key] = row
                 changes.rows[row.id] = row
                 return
             self._remove(previous)
-        for address in accounting.addresses(row):
+        for address in claimed:
             holder = self._by_address.get(address)
             if holder is not None and holder != key:
                 self._close(self._open[holder], row.updated_at, StaleRule.ADDRESS_CLAIMED, changes)
@@ -427,23 +432,15 @@ class SessionBook:
         changes.rows[row.id] = row
         if row.account_id is not None:
             self._by_account.setdefault(row.account_id, set()).add(key)
-            if previous is None or _moved(previous, row):
+            if not kept:  # a new session, or its soft addresses moved (address or owner)
                 changes.accounts.add(row.account_id)
 
 
 def _same_claims(previous: SessionRow, row: SessionRow) -> bool:
-    """Whether the row keeps its id, owner and addresses (so every index stays)."""
+    """Whether a session keeps its owner and addresses (what its claims are made of)."""
     return (
-        previous.id == row.id
-        and previous.account_id == row.account_id
+        previous.account_id == row.account_id
         and previous.framed_ip == row.framed_ip
         and previous.framed_ipv6_prefix == row.framed_ipv6_prefix
         and previous.delegated_ipv6_prefix == row.delegated_ipv6_prefix
     )
-
-
-def _moved(previous: SessionRow, row: SessionRow) -> bool:
-    """Whether an open session's soft addresses changed (address or owner)."""
-    return previous.account_id != row.account_id or accounting.addresses(
-        previous
-    ) != accounting.addresses(row)

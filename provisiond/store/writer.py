@@ -155,18 +155,12 @@ class Writer:
     async def _execute(self, conn: AsyncConnection, item: _Item | _Bulk) -> None:
         if item.future.cancelled():
             return  # the caller gave up before the job started: skip it
-        if isinstance(item, _Bulk):
-            try:
-                await bulk.write(conn, item.statements)
-            except Exception as exc:  # noqa: BLE001 - the failure belongs to the caller
-                if not item.future.done():
-                    item.future.set_exception(translate(exc))
-                return
-            if not item.future.done():
-                item.future.set_result(None)
-            return
         try:
-            outcome = await _transact(conn, item.job)
+            if isinstance(item, _Bulk):
+                await bulk.write(conn, item.statements)  # one transaction, nothing to publish
+                outcome: Outcome[Any] = Outcome(None)
+            else:
+                outcome = await _transact(conn, item.job)
         except Exception as exc:  # noqa: BLE001 - every failure belongs to the job's caller
             if not item.future.done():
                 item.future.set_exception(translate(exc))

@@ -14,7 +14,7 @@ from provisiond.lab.nas_requests import NasIdentity
 from provisiond.radius.coa_requester import CoaTarget
 from provisiond.radius.digest import SharedSecret
 from provisiond.radius.wire import ErrorCause
-from tests.integration.radius.test_coa_lab_nas import slow_alice_down, started_sender, until
+from tests.integration.radius.lab_sender import slow_alice_down, started_sender, until
 from tests.unit.radius import world
 
 if TYPE_CHECKING:
